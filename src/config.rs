@@ -1,0 +1,50 @@
+//! Typed settings, read once from the Rocket figment (Rocket.toml profile + `ROCKET_*` env).
+
+use std::time::Duration;
+
+use rocket::figment::{providers::Serialized, Figment};
+use serde::Deserialize;
+
+use crate::store::Backend;
+
+/// The service's own keys, beside Rocket's (`address`, `port`, `databases`, …).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Which store to run. The shipped profiles set it: default/`sqlite`, `mysql`, `memory`.
+    #[serde(default = "default_backend")]
+    pub backend: Backend,
+    /// Base of `short_url` (e.g. `https://sho.rt`). Unset: built from the request's Host.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// Upper bound on any one store call. A database that stops answering costs a
+    /// client at most this long before a 503, never a hung request.
+    #[serde(default = "default_store_timeout_ms")]
+    pub store_timeout_ms: u64,
+}
+
+fn default_backend() -> Backend {
+    Backend::Sqlite
+}
+
+fn default_store_timeout_ms() -> u64 {
+    5_000
+}
+
+impl Settings {
+    pub fn from_figment(figment: &Figment) -> Result<Settings, rocket::figment::Error> {
+        figment.extract()
+    }
+
+    pub fn store_timeout(&self) -> Duration {
+        Duration::from_millis(self.store_timeout_ms)
+    }
+}
+
+/// The `databases.<name>` section for a backend, with the defaults
+/// rocket_db_pools applies when it attaches a pool itself.
+pub fn database_figment(figment: &Figment, backend: Backend, workers: usize) -> Figment {
+    figment
+        .focus(&format!("databases.{}", backend.name()))
+        .join(Serialized::default("max_connections", workers * 4))
+        .join(Serialized::default("connect_timeout", 5))
+}

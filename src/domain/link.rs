@@ -1,0 +1,45 @@
+//! What the stores keep and return: a link, a new link, a page of links, the totals.
+
+use super::{Code, Cursor, TargetUrl};
+
+/// A stored link. Times are epoch seconds; the HTTP layer renders them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// Store-assigned, strictly increasing: the keyset for "newest first" pages.
+    pub id: i64,
+    pub code: Code,
+    pub url: TargetUrl,
+    pub hits: i64,
+    pub created_at: i64,
+    pub last_hit_at: Option<i64>,
+    pub expires_at: Option<i64>,
+}
+
+impl Link {
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+}
+
+/// A link about to be inserted. `code` is `None` when the store must generate one.
+#[derive(Debug, Clone)]
+pub struct NewLink {
+    pub code: Option<Code>,
+    pub url: TargetUrl,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+/// One page of the newest-first listing.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub items: Vec<Link>,
+    pub next: Option<Cursor>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stats {
+    pub links: i64,
+    pub hits: i64,
+    pub top: Vec<Link>,
+}

@@ -1,0 +1,101 @@
+//! Per-request context as one fairing: the request id, the access log line and
+//! the request metrics, so no handler has to remember any of them.
+
+use std::time::Instant;
+
+use rand::Rng;
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::{Data, Request, Response};
+
+use crate::telemetry::Metrics;
+
+/// The id every response carries in `X-Request-Id`, and when the request began.
+pub struct RequestContext {
+    pub id: String,
+    started: Instant,
+}
+
+pub struct Context;
+
+/// A client's id is echoed only if it is short and plain: it lands in logs.
+fn is_sane(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+fn generate_id() -> String {
+    format!("{:032x}", rand::thread_rng().gen::<u128>())
+}
+
+/// `/api/v1/links/<code>` → `/api/v1/links/{code}`: the OpenAPI spelling, used as the metric label.
+pub fn route_label(rocket_path: &str) -> String {
+    rocket_path.replace('<', "{").replace('>', "}")
+}
+
+#[rocket::async_trait]
+impl Fairing for Context {
+    fn info(&self) -> Info {
+        Info {
+            name: "request context",
+            kind: Kind::Request | Kind::Response,
+        }
+    }
+
+    async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
+        let id = req
+            .headers()
+            .get_one("X-Request-Id")
+            .filter(|v| is_sane(v))
+            .map(str::to_owned)
+            .unwrap_or_else(generate_id);
+        req.local_cache(|| RequestContext {
+            id,
+            started: Instant::now(),
+        });
+        if let Some(m) = req.rocket().state::<Metrics>() {
+            m.request_started();
+        }
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        let ctx = req.local_cache(|| RequestContext {
+            id: generate_id(),
+            started: Instant::now(),
+        });
+        res.set_raw_header("X-Request-Id", ctx.id.clone());
+        let elapsed = ctx.started.elapsed();
+        let route = req
+            .route()
+            .map(|r| route_label(r.uri.path()))
+            .unwrap_or_else(|| "unmatched".to_owned());
+        let status = res.status().code;
+        if let Some(m) = req.rocket().state::<Metrics>() {
+            m.request_finished(req.method().as_str(), &route, status, elapsed);
+        }
+        tracing::info!(
+            target: "shortlink::access",
+            request_id = %ctx.id,
+            method = %req.method(),
+            route = %route,
+            status,
+            latency_us = elapsed.as_micros() as u64,
+            "request"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echoes_only_plain_ids() {
+        assert!(is_sane("abc-123_x.y:z"));
+        assert!(!is_sane(""));
+        assert!(!is_sane("has space"));
+        assert!(!is_sane(&"a".repeat(129)));
+        assert_eq!(generate_id().len(), 32);
+    }
+}

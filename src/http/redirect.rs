@@ -1,0 +1,42 @@
+//! `GET /{code}`: the hot path. One atomic statement counts the hit.
+
+use std::io::Cursor;
+
+use rocket::http::Status;
+use rocket::response::{self, Responder, Response};
+use rocket::{Request, State};
+
+use crate::domain::{now, Code, TargetUrl};
+use crate::error::{ApiError, Result};
+use crate::http::App;
+use crate::store::Hit;
+use crate::telemetry::Metrics;
+
+/// A 302 to a stored URL. The URL is printable ASCII by construction, so it is
+/// written into `Location` verbatim: no re-encoding that could change it.
+pub struct Found(TargetUrl);
+
+impl<'r> Responder<'r, 'static> for Found {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        Response::build()
+            .status(Status::Found)
+            .raw_header("Location", self.0.into_string())
+            // Every redirect must reach the service to be counted.
+            .raw_header("Cache-Control", "no-store")
+            .sized_body(0, Cursor::new(Vec::new()))
+            .ok()
+    }
+}
+
+#[rocket::get("/<code>")]
+pub async fn follow(app: &State<App>, metrics: &State<Metrics>, code: &str) -> Result<Found> {
+    let code = Code::parse(code).ok_or_else(ApiError::not_found)?;
+    match app.call(app.store.hit(&code, now())).await? {
+        Hit::Redirect(url) => {
+            metrics.hit_served();
+            Ok(Found(url))
+        }
+        Hit::Expired => Err(ApiError::new(Status::Gone, "gone", "this link has expired")),
+        Hit::NotFound => Err(ApiError::not_found()),
+    }
+}

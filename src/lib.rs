@@ -1,0 +1,20 @@
+//! shortlink: a small link shortener, the service under test of the shortlink QA kit.
+//!
+//! Layout, in reading order:
+//! - [`startup`]   builds the Rocket: settings, the chosen store, routes, fairings
+//! - [`config`]    typed settings read once from the Rocket profile
+//! - [`http`]      every route of the contract (`../shared/design/api.md`), its errors
+//! - [`domain`]    parsed values: codes, target URLs, cursors, timestamps, links
+//! - [`store`]     the `Store` trait and its memory, SQLite and MySQL backends
+//! - [`error`]     the one API error type and its JSON body
+//! - [`telemetry`] tracing set-up and Prometheus metrics
+
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+
+pub use startup::build;

@@ -1,0 +1,111 @@
+//! Builds the Rocket: reads settings, opens the chosen store, mounts the routes.
+
+use std::sync::Arc;
+
+use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
+use rocket::{Build, Rocket};
+use rocket_db_pools::Pool;
+
+use crate::config::{database_figment, Settings};
+use crate::http::{self, App};
+use crate::store::{mask_password, Backend, MemoryStore, MySqlStore, SqliteStore, Store};
+use crate::telemetry::Metrics;
+
+/// The whole service, configured by `figment` (normally `rocket::Config::figment()`).
+pub fn build(figment: Figment) -> Rocket<Build> {
+    rocket::custom(figment)
+        .manage(Metrics::default())
+        .attach(http::context::Context)
+        .attach(AdHoc::try_on_ignite("storage", open_store))
+        .attach(AdHoc::on_liftoff("announce", |rocket| {
+            Box::pin(async move {
+                let backend = rocket
+                    .state::<App>()
+                    .map(|a| a.store.backend().name())
+                    .unwrap_or("?");
+                let c = rocket.config();
+                tracing::info!(backend, address = %c.address, port = c.port, "shortlink listening");
+            })
+        }))
+        .attach(AdHoc::on_shutdown("close storage", |rocket| {
+            Box::pin(async move {
+                if let Some(app) = rocket.state::<App>() {
+                    app.store.close().await;
+                    tracing::info!("storage closed");
+                }
+            })
+        }))
+        .mount("/", http::routes())
+        .register("/", http::catchers::catchers())
+}
+
+/// Opens the configured backend, or stops ignition with one log line that names
+/// the backend and its URL (password masked), so start-up fails fast and plainly.
+async fn open_store(rocket: Rocket<Build>) -> rocket::fairing::Result {
+    let settings = match Settings::from_figment(rocket.figment()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "invalid configuration");
+            return Err(rocket);
+        }
+    };
+    let backend = settings.backend;
+    let workers = rocket
+        .figment()
+        .extract_inner::<usize>("workers")
+        .unwrap_or(2);
+    let db = database_figment(rocket.figment(), backend, workers);
+    let url = db.extract_inner::<String>("url").unwrap_or_default();
+    let opened: anyhow::Result<Arc<dyn Store>> = match backend {
+        Backend::Memory => Ok(Arc::new(MemoryStore::new())),
+        Backend::Sqlite => {
+            async {
+                ensure_sqlite_dir(&url)?;
+                let pool = <sqlx::SqlitePool as Pool>::init(&db).await?;
+                Ok(Arc::new(SqliteStore::new(pool).await?) as Arc<dyn Store>)
+            }
+            .await
+        }
+        Backend::Mysql => {
+            async {
+                let pool = <sqlx::MySqlPool as Pool>::init(&db).await?;
+                Ok(Arc::new(MySqlStore::new(pool).await?) as Arc<dyn Store>)
+            }
+            .await
+        }
+    };
+    match opened {
+        Ok(store) => Ok(rocket.manage(App { store, settings })),
+        Err(e) => {
+            let url = if backend == Backend::Memory {
+                "-".to_owned()
+            } else {
+                mask_password(&url)
+            };
+            tracing::error!(backend = %backend, url = %url, error = %format!("{e:#}"), "cannot open the database; exiting");
+            Err(rocket)
+        }
+    }
+}
+
+/// SQLite creates the file but not its directory; the default `data/` must appear on first run.
+fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(dir) = std::path::Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,148 @@
+//! The in-process baseline: no I/O and no persistence, so the comparison can
+//! tell what the SQL backends cost.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use super::{Backend, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult};
+use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats};
+
+#[derive(Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    next_id: i64,
+    /// Keyed by id so that "newest first" is a reverse range scan, like the SQL index.
+    by_id: BTreeMap<i64, Link>,
+    ids: HashMap<Code, i64>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> StoreResult<T> {
+        // A poisoned lock means a panic mid-update; refusing is safer than serving it.
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| StoreError::Other(anyhow::anyhow!("memory store lock poisoned")))?;
+        Ok(f(&mut state))
+    }
+}
+
+impl State {
+    fn link_mut(&mut self, code: &Code) -> Option<&mut Link> {
+        let id = *self.ids.get(code)?;
+        self.by_id.get_mut(&id)
+    }
+}
+
+#[rocket::async_trait]
+impl Store for MemoryStore {
+    fn backend(&self) -> Backend {
+        Backend::Memory
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.with(|_| ())
+    }
+
+    async fn insert(&self, code: Code, new: &NewLink) -> StoreResult<Link> {
+        self.with(|s| {
+            if s.ids.contains_key(&code) {
+                return Err(StoreError::CodeTaken);
+            }
+            s.next_id += 1;
+            let link = Link {
+                id: s.next_id,
+                code: code.clone(),
+                url: new.url.clone(),
+                hits: 0,
+                created_at: new.created_at,
+                last_hit_at: None,
+                expires_at: new.expires_at,
+            };
+            s.ids.insert(code, link.id);
+            s.by_id.insert(link.id, link.clone());
+            Ok(link)
+        })?
+    }
+
+    async fn get(&self, code: &Code) -> StoreResult<Option<Link>> {
+        self.with(|s| s.link_mut(code).map(|l| l.clone()))
+    }
+
+    async fn list(&self, after: Option<Cursor>, limit: u32) -> StoreResult<Page> {
+        self.with(|s| {
+            let below = after.map_or(i64::MAX, |c| c.0);
+            let mut items: Vec<Link> = s
+                .by_id
+                .range(..below)
+                .rev()
+                .take(limit as usize + 1)
+                .map(|(_, l)| l.clone())
+                .collect();
+            let next = (items.len() > limit as usize).then(|| {
+                items.truncate(limit as usize);
+                Cursor(items[items.len() - 1].id)
+            });
+            Page { items, next }
+        })
+    }
+
+    async fn update(&self, code: &Code, patch: &LinkPatch) -> StoreResult<Option<Link>> {
+        self.with(|s| {
+            let link = s.link_mut(code)?;
+            if let Some(url) = &patch.url {
+                link.url = url.clone();
+            }
+            if let Some(expires_at) = patch.expires_at {
+                link.expires_at = expires_at;
+            }
+            Some(link.clone())
+        })
+    }
+
+    async fn delete(&self, code: &Code) -> StoreResult<bool> {
+        self.with(|s| match s.ids.remove(code) {
+            Some(id) => s.by_id.remove(&id).is_some(),
+            None => false,
+        })
+    }
+
+    async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit> {
+        self.with(|s| match s.link_mut(code) {
+            None => Hit::NotFound,
+            Some(l) if l.is_expired(now) => Hit::Expired,
+            Some(l) => {
+                l.hits += 1;
+                l.last_hit_at = Some(now);
+                Hit::Redirect(l.url.clone())
+            }
+        })
+    }
+
+    async fn stats(&self, top: u32) -> StoreResult<Stats> {
+        self.with(|s| {
+            let mut all: Vec<&Link> = s.by_id.values().collect();
+            // Same order as the SQL backends: most hits first, newest first among equals.
+            all.sort_by(|a, b| b.hits.cmp(&a.hits).then(b.id.cmp(&a.id)));
+            Stats {
+                links: s.by_id.len() as i64,
+                hits: s.by_id.values().map(|l| l.hits).sum(),
+                top: all.into_iter().take(top as usize).cloned().collect(),
+            }
+        })
+    }
+
+    fn pool_stats(&self) -> Option<PoolStats> {
+        None
+    }
+
+    async fn close(&self) {}
+}

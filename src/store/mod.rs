@@ -1,0 +1,193 @@
+//! Persistence behind one trait: the handlers never know which backend runs.
+
+mod memory;
+mod mysql;
+mod sql_row;
+mod sqlite;
+
+use std::fmt;
+
+use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats, TargetUrl};
+
+pub use memory::MemoryStore;
+pub use mysql::MySqlStore;
+pub use sqlite::SqliteStore;
+
+/// Which storage runs; read once from the Rocket profile's `backend` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Memory,
+    Sqlite,
+    Mysql,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Memory => "memory",
+            Backend::Sqlite => "sqlite",
+            Backend::Mysql => "mysql",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug)]
+pub enum StoreError {
+    /// The custom code (or, rarely, a generated one) already exists.
+    CodeTaken,
+    /// The database cannot answer now (down, locked, read-only, pool exhausted).
+    /// The client gets 503 and may retry; the service recovers on its own.
+    Unavailable(String),
+    /// Anything else is a bug or a schema problem: a 500, logged in full.
+    Other(anyhow::Error),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::CodeTaken => f.write_str("code already exists"),
+            StoreError::Unavailable(why) => write!(f, "backend unavailable: {why}"),
+            StoreError::Other(e) => write!(f, "{e:#}"),
+        }
+    }
+}
+
+/// The fields a PATCH may change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct LinkPatch {
+    pub url: Option<TargetUrl>,
+    /// `Some(None)` clears the expiry.
+    pub expires_at: Option<Option<i64>>,
+}
+
+/// What a redirect found, after counting the hit when there was one to count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hit {
+    Redirect(TargetUrl),
+    Expired,
+    NotFound,
+}
+
+/// Connection pool occupancy, for `/metrics`.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: usize,
+    pub max: u32,
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[rocket::async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+    async fn ping(&self) -> StoreResult<()>;
+    /// Inserts with exactly this code; `CodeTaken` when it exists.
+    async fn insert(&self, code: Code, new: &NewLink) -> StoreResult<Link>;
+    async fn get(&self, code: &Code) -> StoreResult<Option<Link>>;
+    /// Newest first, strictly after `after` when given.
+    async fn list(&self, after: Option<Cursor>, limit: u32) -> StoreResult<Page>;
+    async fn update(&self, code: &Code, patch: &LinkPatch) -> StoreResult<Option<Link>>;
+    async fn delete(&self, code: &Code) -> StoreResult<bool>;
+    /// Counts one hit atomically unless the link is missing or expired at `now`.
+    async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit>;
+    async fn stats(&self, top: u32) -> StoreResult<Stats>;
+    fn pool_stats(&self) -> Option<PoolStats>;
+    async fn close(&self);
+}
+
+/// How many fresh codes to try before a create gives up; with 62^7 codes a
+/// second collision in a row means something other than chance.
+const GENERATE_ATTEMPTS: usize = 8;
+
+/// Creates a link, generating a code when the client gave none and retrying
+/// collisions so they never reach the client.
+pub async fn create(store: &dyn Store, new: &NewLink) -> StoreResult<Link> {
+    if let Some(code) = &new.code {
+        return store.insert(code.clone(), new).await;
+    }
+    for _ in 0..GENERATE_ATTEMPTS {
+        match store.insert(Code::generate(), new).await {
+            Err(StoreError::CodeTaken) => continue,
+            other => return other,
+        }
+    }
+    Err(StoreError::Other(anyhow::anyhow!(
+        "{GENERATE_ATTEMPTS} generated codes in a row collided"
+    )))
+}
+
+/// Sorts a sqlx error into what the client should be told.
+pub(crate) fn classify(e: sqlx::Error) -> StoreError {
+    use sqlx::Error as E;
+    match &e {
+        E::Io(_)
+        | E::Tls(_)
+        | E::PoolTimedOut
+        | E::PoolClosed
+        | E::WorkerCrashed
+        | E::Protocol(_) => StoreError::Unavailable(e.to_string()),
+        E::Database(db) if db.is_unique_violation() => StoreError::CodeTaken,
+        E::Database(db) if is_transient(db.as_ref()) => StoreError::Unavailable(e.to_string()),
+        _ => StoreError::Other(e.into()),
+    }
+}
+
+/// Database errors that describe the server's state, not the statement:
+/// busy/locked/read-only/full SQLite files, and MySQL going away or read-only.
+fn is_transient(db: &dyn sqlx::error::DatabaseError) -> bool {
+    if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        // 1040 too many connections, 1053 shutdown in progress, 1205 lock wait
+        // timeout, 1213 deadlock, 1290 read-only, 1927 connection killed,
+        // 2006/2013 server gone away / lost connection.
+        return matches!(
+            my.number(),
+            1040 | 1053 | 1205 | 1213 | 1290 | 1927 | 2006 | 2013
+        );
+    }
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        // Primary result codes (low byte of the extended code): BUSY, LOCKED,
+        // READONLY, IOERR, FULL, CANTOPEN.
+        let primary = db
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .map(|c| c & 0xff);
+        return matches!(primary, Some(5 | 6 | 8 | 10 | 13 | 14));
+    }
+    false
+}
+
+/// A URL with its password replaced, fit for a log line.
+pub fn mask_password(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_password;
+
+    #[test]
+    fn masks_only_the_password() {
+        assert_eq!(
+            mask_password("mysql://app:s3cret@db:3306/shortlink"),
+            "mysql://app:***@db:3306/shortlink"
+        );
+        assert_eq!(
+            mask_password("sqlite://data/x.db?mode=rwc"),
+            "sqlite://data/x.db?mode=rwc"
+        );
+    }
+}

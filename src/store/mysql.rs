@@ -1,0 +1,168 @@
+//! MySQL 8 / MariaDB 10.11 over TCP, through a sqlx pool.
+//!
+//! Neither server supports `UPDATE … RETURNING`, so writes that must answer
+//! with the row read it back after the one atomic statement.
+
+use sqlx::MySqlPool;
+
+use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreResult};
+use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats, TargetUrl};
+use crate::store::sql_row::LinkRow;
+
+pub struct MySqlStore {
+    pool: MySqlPool,
+}
+
+const COLUMNS: &str = "id, code, url, hits, created_at, last_hit_at, expires_at";
+
+impl MySqlStore {
+    /// Applies the embedded migrations, then serves from the pool.
+    pub async fn new(pool: MySqlPool) -> anyhow::Result<Self> {
+        sqlx::migrate!("migrations/mysql").run(&pool).await?;
+        Ok(MySqlStore { pool })
+    }
+}
+
+#[rocket::async_trait]
+impl Store for MySqlStore {
+    fn backend(&self) -> Backend {
+        Backend::Mysql
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn insert(&self, code: Code, new: &NewLink) -> StoreResult<Link> {
+        let done = sqlx::query(
+            "INSERT INTO links (code, url, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(code.as_str())
+        .bind(new.url.as_str())
+        .bind(new.created_at)
+        .bind(new.expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(classify)?;
+        // The row is exactly what was inserted; reading it back would cost a round trip.
+        Ok(Link {
+            id: done.last_insert_id() as i64,
+            code,
+            url: new.url.clone(),
+            hits: 0,
+            created_at: new.created_at,
+            last_hit_at: None,
+            expires_at: new.expires_at,
+        })
+    }
+
+    async fn get(&self, code: &Code) -> StoreResult<Option<Link>> {
+        let row: Option<LinkRow> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM links WHERE code = ?"))
+                .bind(code.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(classify)?;
+        Ok(row.map(Link::from))
+    }
+
+    async fn list(&self, after: Option<Cursor>, limit: u32) -> StoreResult<Page> {
+        let rows: Vec<LinkRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM links WHERE id < ? ORDER BY id DESC LIMIT ?"
+        ))
+        .bind(after.map_or(i64::MAX, |c| c.0))
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(LinkRow::page(rows, limit))
+    }
+
+    async fn update(&self, code: &Code, patch: &LinkPatch) -> StoreResult<Option<Link>> {
+        // One statement, so a concurrent redirect's hit is never overwritten.
+        sqlx::query(
+            "UPDATE links SET url = COALESCE(?, url), \
+             expires_at = CASE WHEN ? THEN ? ELSE expires_at END WHERE code = ?",
+        )
+        .bind(patch.url.as_ref().map(TargetUrl::as_str))
+        .bind(patch.expires_at.is_some())
+        .bind(patch.expires_at.flatten())
+        .bind(code.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(classify)?;
+        // Affected rows cannot say "not found": MySQL counts an unchanged row as 0.
+        self.get(code).await
+    }
+
+    async fn delete(&self, code: &Code) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM links WHERE code = ?")
+            .bind(code.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit> {
+        let counted = sqlx::query(
+            "UPDATE links SET hits = hits + 1, last_hit_at = ? \
+             WHERE code = ? AND (expires_at IS NULL OR expires_at > ?)",
+        )
+        .bind(now)
+        .bind(code.as_str())
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(classify)?
+        .rows_affected()
+            > 0;
+        let row: Option<(String,)> = sqlx::query_as("SELECT url FROM links WHERE code = ?")
+            .bind(code.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(match (counted, row) {
+            (true, Some((url,))) => Hit::Redirect(TargetUrl::from_store(url)),
+            // Deleted between the two statements: the hit went with the link.
+            (true, None) | (false, None) => Hit::NotFound,
+            (false, Some(_)) => Hit::Expired,
+        })
+    }
+
+    async fn stats(&self, top: u32) -> StoreResult<Stats> {
+        let (links, hits): (i64, i64) =
+            sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(hits), 0) AS SIGNED) FROM links")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(classify)?;
+        let rows: Vec<LinkRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM links ORDER BY hits DESC, id DESC LIMIT ?"
+        ))
+        .bind(i64::from(top))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(Stats {
+            links,
+            hits,
+            top: rows.into_iter().map(Link::from).collect(),
+        })
+    }
+
+    fn pool_stats(&self) -> Option<PoolStats> {
+        Some(PoolStats {
+            size: self.pool.size(),
+            idle: self.pool.num_idle(),
+            max: self.pool.options().get_max_connections(),
+        })
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

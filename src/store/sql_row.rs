@@ -1,0 +1,42 @@
+//! The row shape both SQL backends select, and its conversion to a `Link`.
+
+use crate::domain::{Code, Cursor, Link, Page, TargetUrl};
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct LinkRow {
+    id: i64,
+    code: String,
+    url: String,
+    hits: i64,
+    created_at: i64,
+    last_hit_at: Option<i64>,
+    expires_at: Option<i64>,
+}
+
+impl From<LinkRow> for Link {
+    fn from(r: LinkRow) -> Link {
+        Link {
+            id: r.id,
+            // Only parsed codes are ever written, so re-parsing cannot fail;
+            // if the table was edited by hand the value is still shown as stored.
+            code: Code::parse(&r.code).unwrap_or_else(|| Code::from_store(r.code)),
+            url: TargetUrl::from_store(r.url),
+            hits: r.hits,
+            created_at: r.created_at,
+            last_hit_at: r.last_hit_at,
+            expires_at: r.expires_at,
+        }
+    }
+}
+
+impl LinkRow {
+    /// Turns `limit + 1` rows into a page: the extra row only says another page exists.
+    pub(crate) fn page(rows: Vec<LinkRow>, limit: u32) -> Page {
+        let mut items: Vec<Link> = rows.into_iter().map(Link::from).collect();
+        let next = (items.len() > limit as usize).then(|| {
+            items.truncate(limit as usize);
+            Cursor(items[items.len() - 1].id)
+        });
+        Page { items, next }
+    }
+}

@@ -1,0 +1,156 @@
+//! The embedded default: one SQLite file in WAL mode, through a sqlx pool.
+
+use sqlx::SqlitePool;
+
+use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreResult};
+use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats, TargetUrl};
+use crate::store::sql_row::LinkRow;
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+const COLUMNS: &str = "id, code, url, hits, created_at, last_hit_at, expires_at";
+
+impl SqliteStore {
+    /// Applies the embedded migrations, then serves from the pool.
+    pub async fn new(pool: SqlitePool) -> anyhow::Result<Self> {
+        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+#[rocket::async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn insert(&self, code: Code, new: &NewLink) -> StoreResult<Link> {
+        let row: LinkRow = sqlx::query_as(&format!(
+            "INSERT INTO links (code, url, created_at, expires_at) VALUES (?, ?, ?, ?) RETURNING {COLUMNS}"
+        ))
+        .bind(code.as_str())
+        .bind(new.url.as_str())
+        .bind(new.created_at)
+        .bind(new.expires_at)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(row.into())
+    }
+
+    async fn get(&self, code: &Code) -> StoreResult<Option<Link>> {
+        let row: Option<LinkRow> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM links WHERE code = ?"))
+                .bind(code.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(classify)?;
+        Ok(row.map(Link::from))
+    }
+
+    async fn list(&self, after: Option<Cursor>, limit: u32) -> StoreResult<Page> {
+        let rows: Vec<LinkRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM links WHERE id < ? ORDER BY id DESC LIMIT ?"
+        ))
+        .bind(after.map_or(i64::MAX, |c| c.0))
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(LinkRow::page(rows, limit))
+    }
+
+    async fn update(&self, code: &Code, patch: &LinkPatch) -> StoreResult<Option<Link>> {
+        // One statement, so a concurrent redirect's hit is never overwritten.
+        let row: Option<LinkRow> = sqlx::query_as(&format!(
+            "UPDATE links SET url = COALESCE(?, url), \
+             expires_at = CASE WHEN ? THEN ? ELSE expires_at END \
+             WHERE code = ? RETURNING {COLUMNS}"
+        ))
+        .bind(patch.url.as_ref().map(TargetUrl::as_str))
+        .bind(patch.expires_at.is_some())
+        .bind(patch.expires_at.flatten())
+        .bind(code.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(row.map(Link::from))
+    }
+
+    async fn delete(&self, code: &Code) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM links WHERE code = ?")
+            .bind(code.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit> {
+        let url: Option<String> = sqlx::query_scalar(
+            "UPDATE links SET hits = hits + 1, last_hit_at = ? \
+             WHERE code = ? AND (expires_at IS NULL OR expires_at > ?) RETURNING url",
+        )
+        .bind(now)
+        .bind(code.as_str())
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(classify)?;
+        if let Some(url) = url {
+            return Ok(Hit::Redirect(TargetUrl::from_store(url)));
+        }
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM links WHERE code = ?")
+            .bind(code.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(if exists.is_some() {
+            Hit::Expired
+        } else {
+            Hit::NotFound
+        })
+    }
+
+    async fn stats(&self, top: u32) -> StoreResult<Stats> {
+        let (links, hits): (i64, i64) =
+            sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(hits), 0) FROM links")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(classify)?;
+        let rows: Vec<LinkRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM links ORDER BY hits DESC, id DESC LIMIT ?"
+        ))
+        .bind(i64::from(top))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(classify)?;
+        Ok(Stats {
+            links,
+            hits,
+            top: rows.into_iter().map(Link::from).collect(),
+        })
+    }
+
+    fn pool_stats(&self) -> Option<PoolStats> {
+        Some(PoolStats {
+            size: self.pool.size(),
+            idle: self.pool.num_idle(),
+            max: self.pool.options().get_max_connections(),
+        })
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
