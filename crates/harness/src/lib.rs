@@ -1,1 +1,34 @@
-//! placeholder
+//! The shortlink endpoint harness: a catalogue of black-box checks of the HTTP
+//! contract (`shared/design/api.md`) that runs against any running instance.
+//!
+//! Layout, in reading order:
+//! - [`view`]: [`ResponseView`], the client-agnostic response that every
+//!   validator reads (status, headers, body bytes), so reqwest here and goose
+//!   in the load test can feed the same validators.
+//! - [`validate`]: one public validator per contract rule (error body shape,
+//!   link shape, redirect, page, stats, ...). Each failure names the rule.
+//! - [`target`]: [`Target`] (base URL + a reqwest client that never follows
+//!   redirects) and [`Ctx`], the per-check context that hands out unique codes
+//!   and deletes whatever the check created.
+//! - [`check`]: [`Check`] (name, endpoint, async body) and [`Failure`].
+//! - [`catalogue`]: every check, grouped by endpoint; [`catalogue::catalogue`]
+//!   is the list the CLI, the project's tests and the load test share.
+//! - [`runner`] and [`report`]: bounded-concurrency execution, the
+//!   one-line-per-check output and JUnit XML.
+//!
+//! The harness knows only the contract: it never imports the server's crate,
+//! so a field that is wrong on the server cannot be wrong here in the same way.
+
+pub mod catalogue;
+pub mod check;
+pub mod report;
+pub mod runner;
+pub mod target;
+pub mod validate;
+pub mod view;
+
+pub use check::{Check, Failure};
+pub use runner::{run_checks, Outcome, RunOptions};
+pub use target::{Ctx, Request, Target};
+pub use validate::{Link, Page, Stats};
+pub use view::ResponseView;

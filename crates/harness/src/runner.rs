@@ -1,0 +1,110 @@
+//! Runs checks against a target: bounded concurrency, a per-check time limit,
+//! clean-up of created links after every check, exclusive checks last.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::check::{Check, Failure};
+use crate::target::{Ctx, Target};
+
+/// How a run is paced.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Checks in flight at once (exclusive checks always run alone).
+    pub concurrency: usize,
+    /// Upper bound for one check's body; a hung server fails the check
+    /// instead of hanging the run.
+    pub check_timeout: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 4,
+            check_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The result of one check.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub name: String,
+    pub method: &'static str,
+    pub path: &'static str,
+    pub result: Result<(), Failure>,
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        self.result.is_ok()
+    }
+}
+
+/// Runs one check: body under the time limit, then clean-up (also bounded,
+/// since clean-up talks to the same possibly-hung server).
+pub async fn run_one(check: &Check, target: &Target, timeout: Duration) -> Outcome {
+    let ctx = Ctx::new(target.clone());
+    let started = Instant::now();
+    let result = match tokio::time::timeout(timeout, check.start(ctx.clone())).await {
+        Ok(r) => r,
+        Err(_) => Err(Failure::new(
+            "check finishes within the time limit",
+            format!("still running after {} s", timeout.as_secs_f64()),
+        )),
+    };
+    let elapsed = started.elapsed();
+    let _ = tokio::time::timeout(timeout, ctx.cleanup()).await;
+    Outcome {
+        name: check.name.clone(),
+        method: check.method,
+        path: check.path,
+        result,
+        elapsed,
+    }
+}
+
+/// Runs `checks` and calls `on_done` as each finishes (the CLI prints from
+/// there). Shared checks run `concurrency` at a time, then exclusive ones
+/// one by one. Returns outcomes in completion order.
+pub async fn run_checks(
+    target: &Target,
+    checks: &[Check],
+    options: &RunOptions,
+    mut on_done: impl FnMut(&Outcome),
+) -> Vec<Outcome> {
+    let mut outcomes = Vec::with_capacity(checks.len());
+    let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let mut set = JoinSet::new();
+    for check in checks.iter().filter(|c| !c.exclusive) {
+        let check = check.clone();
+        let target = target.clone();
+        let permits = permits.clone();
+        let timeout = options.check_timeout;
+        set.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            run_one(&check, &target, timeout).await
+        });
+    }
+    while let Some(joined) = set.join_next().await {
+        let outcome = joined.unwrap_or_else(|e| Outcome {
+            name: "<panicked check>".into(),
+            method: "",
+            path: "",
+            result: Err(Failure::new("check body does not panic", e.to_string())),
+            elapsed: Duration::ZERO,
+        });
+        on_done(&outcome);
+        outcomes.push(outcome);
+    }
+    for check in checks.iter().filter(|c| c.exclusive) {
+        let outcome = run_one(check, target, options.check_timeout).await;
+        on_done(&outcome);
+        outcomes.push(outcome);
+    }
+    outcomes
+}
