@@ -28,7 +28,7 @@ pub mod validate;
 pub mod view;
 
 pub use check::{Check, Failure};
-pub use runner::{run_checks, Outcome, RunOptions};
+pub use runner::{failures, run_against, run_checks, Outcome, RunOptions};
 pub use target::{Ctx, Request, Target};
 pub use validate::{Link, Page, Stats};
 pub use view::ResponseView;

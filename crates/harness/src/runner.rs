@@ -108,3 +108,23 @@ pub async fn run_checks(
     }
     outcomes
 }
+
+/// Runs `checks` against `base_url` with `options`, quietly: the entry point
+/// for tests and tools that only want the outcomes.
+pub async fn run_against(
+    base_url: &str,
+    checks: &[Check],
+    options: &RunOptions,
+) -> anyhow::Result<Vec<Outcome>> {
+    let target = Target::new(base_url, options.check_timeout)?;
+    Ok(run_checks(&target, checks, options, |_| {}).await)
+}
+
+/// The failed outcomes as report lines, for assertion messages.
+pub fn failures(outcomes: &[Outcome]) -> Vec<String> {
+    outcomes
+        .iter()
+        .filter(|o| !o.passed())
+        .map(crate::report::line)
+        .collect()
+}
