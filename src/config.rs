@@ -10,7 +10,8 @@ use crate::store::Backend;
 /// The service's own keys, beside Rocket's (`address`, `port`, `databases`, …).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
-    /// Which store to run. The shipped profiles set it: default/`sqlite`, `mysql`, `memory`.
+    /// Which store to run. The shipped profiles set it; with no Rocket.toml at
+    /// all, a profile named after a backend (`ROCKET_PROFILE=mysql`) picks it.
     #[serde(default = "default_backend")]
     pub backend: Backend,
     /// Base of `short_url` (e.g. `https://sho.rt`). Unset: built from the request's Host.
@@ -32,7 +33,14 @@ fn default_store_timeout_ms() -> u64 {
 
 impl Settings {
     pub fn from_figment(figment: &Figment) -> Result<Settings, rocket::figment::Error> {
-        figment.extract()
+        let mut settings: Settings = figment.extract()?;
+        if figment.find_value("backend").is_err() {
+            let profile = figment.profile().as_str().as_str().to_ascii_lowercase();
+            if let Ok(backend) = serde_json::from_value(serde_json::Value::String(profile)) {
+                settings.backend = backend;
+            }
+        }
+        Ok(settings)
     }
 
     pub fn store_timeout(&self) -> Duration {
@@ -47,4 +55,15 @@ pub fn database_figment(figment: &Figment, backend: Backend, workers: usize) -> 
         .focus(&format!("databases.{}", backend.name()))
         .join(Serialized::default("max_connections", workers * 4))
         .join(Serialized::default("connect_timeout", 5))
+        .join(Serialized::default("url", default_url(backend)))
+}
+
+/// Where a backend points when no configuration names a database: the SQLite
+/// file of a fresh checkout, and the MySQL database the Ansible role creates.
+fn default_url(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "sqlite://data/shortlink.db",
+        Backend::Mysql => "mysql://shortlink@127.0.0.1:3306/shortlink",
+        Backend::Memory => "",
+    }
 }

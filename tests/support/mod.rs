@@ -1,0 +1,141 @@
+//! Test support: a real server per test on the backend of choice, each on a
+//! fresh database, plus the throwaway MariaDB the MySQL backend runs against.
+#![allow(dead_code)]
+
+pub mod faulty_proxy;
+pub mod mariadb;
+pub mod nginx;
+
+use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
+use rocket::Shutdown;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use shortlink::store::Backend;
+
+pub const ALL_BACKENDS: [Backend; 3] = [Backend::Memory, Backend::Sqlite, Backend::Mysql];
+
+/// A database a server can be started on, and started on again.
+pub struct TestDb {
+    pub backend: Backend,
+    /// The URL the server is given; empty for the memory backend.
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// A new, empty database: a temporary SQLite file, or a uniquely named
+    /// database on the test MariaDB server.
+    pub async fn fresh(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Memory => TestDb {
+                backend,
+                url: String::new(),
+                _dir: None,
+            },
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("create a temporary directory");
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                TestDb {
+                    backend,
+                    url,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Mysql => TestDb {
+                backend,
+                url: mariadb::fresh_database().await,
+                _dir: None,
+            },
+        }
+    }
+}
+
+/// A running server and what it needs to be stopped and started again.
+pub struct TestApp {
+    pub base_url: String,
+    pub backend: Backend,
+    pub port: u16,
+    shutdown: Shutdown,
+    task: JoinHandle<()>,
+    db: TestDb,
+}
+
+/// The figment a test server runs with: the backend's profile from Rocket.toml,
+/// a free port, no signal handlers, no logs, the test database.
+pub fn test_figment(db: &TestDb) -> Figment {
+    let mut figment = rocket::Config::figment()
+        .select(db.backend.name())
+        .merge(("address", "127.0.0.1"))
+        .merge(("port", 0))
+        .merge(("log_level", "off"))
+        .merge(("shutdown.ctrlc", false))
+        .merge(("shutdown.signals", Vec::<String>::new()))
+        .merge(("shutdown.grace", 2))
+        .merge(("shutdown.mercy", 1));
+    if db.backend != Backend::Memory {
+        figment = figment.merge((
+            format!("databases.{}.url", db.backend.name()),
+            db.url.clone(),
+        ));
+    }
+    figment
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_on(TestDb::fresh(backend).await).await
+}
+
+pub async fn spawn_on(db: TestDb) -> TestApp {
+    let figment = test_figment(&db);
+    spawn_with(db, figment).await
+}
+
+/// Starts the server with `figment` and waits until it listens.
+pub async fn spawn_with(db: TestDb, figment: Figment) -> TestApp {
+    let (tx, rx) = oneshot::channel();
+    let tx = std::sync::Mutex::new(Some(tx));
+    let rocket = shortlink::build(figment)
+        .attach(AdHoc::on_liftoff("test port", move |r| {
+            let port = r.config().port;
+            if let Some(tx) = tx.lock().ok().and_then(|mut t| t.take()) {
+                let _ = tx.send(port);
+            }
+            Box::pin(async {})
+        }))
+        .ignite()
+        .await
+        .unwrap_or_else(|e| panic!("server failed to ignite on {}: {e}", db.backend));
+    let shutdown = rocket.shutdown();
+    let task = tokio::spawn(async move {
+        if let Err(e) = rocket.launch().await {
+            eprintln!("test server stopped with an error: {}", e.kind());
+        }
+    });
+    let port = tokio::time::timeout(std::time::Duration::from_secs(30), rx)
+        .await
+        .expect("server did not lift off within 30 s")
+        .expect("server task ended before lift-off");
+    TestApp {
+        base_url: format!("http://127.0.0.1:{port}"),
+        backend: db.backend,
+        port,
+        shutdown,
+        task,
+        db,
+    }
+}
+
+impl TestApp {
+    /// Graceful shutdown; gives back the database so a new server can reopen it.
+    pub async fn stop(self) -> TestDb {
+        self.shutdown.notify();
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), self.task).await;
+        self.db
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
