@@ -50,9 +50,10 @@ async fn default_page(ctx: Ctx) -> Result<(), Failure> {
     get_page(&ctx, "?limit=100", 100).await.map(drop)
 }
 
-/// With at least `limit` links existing, the first page has exactly `limit`.
+/// With more than `limit` links existing, the first page has exactly
+/// `limit` items and a cursor to the rest.
 async fn limit_honoured(ctx: Ctx) -> Result<(), Failure> {
-    for _ in 0..3 {
+    for _ in 0..4 {
         ctx.create_fresh().await?;
     }
     for limit in [1usize, 3] {
@@ -60,7 +61,7 @@ async fn limit_honoured(ctx: Ctx) -> Result<(), Failure> {
         ensure!(
             page.items.len() == limit,
             "limit sets the page size",
-            "limit {limit} with ≥3 links existing, got {} items",
+            "limit {limit} with ≥4 links existing, got {} items",
             page.items.len()
         );
         ensure!(
