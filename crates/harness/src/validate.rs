@@ -314,11 +314,15 @@ pub fn page(view: &ResponseView, limit: usize) -> Result<Page, Failure> {
         "limit {limit}, got {}",
         items.len()
     );
-    ensure!(
-        items.windows(2).all(|w| w[0].created_at >= w[1].created_at),
-        "pages are newest first",
-        "created_at not descending within the page"
-    );
+    if let Some(w) = items.windows(2).find(|w| w[0].created_at < w[1].created_at) {
+        return Err(Failure::new(
+            "pages are newest first",
+            format!(
+                "{} (created_at {}) listed before newer {} (created_at {})",
+                w[0].code, w[0].created_at, w[1].code, w[1].created_at
+            ),
+        ));
+    }
     let next_cursor = match body.get("next_cursor") {
         Some(Value::Null) => None,
         Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
@@ -365,12 +369,8 @@ pub fn stats(view: &ResponseView) -> Result<Stats, Failure> {
         "stats.top is sorted by hits descending",
         "hits in order {hits_seq:?}"
     );
-    ensure!(
-        top.len() as u64 <= links,
-        "stats.top never lists more links than stats.links",
-        "links {links}, top {}",
-        top.len()
-    );
+    // No `top.len() <= links` rule: the contract does not promise that the
+    // counters and `top` are one snapshot, and concurrent deletes split them.
     Ok(Stats { links, hits, top })
 }
 
@@ -518,4 +518,178 @@ pub fn openapi_operations(doc: &Value) -> Vec<(String, String)> {
         }
     }
     ops
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each validator must reject a response that breaks its rule, and the
+    //! failure must name that rule: the harness's own discrimination, at unit
+    //! level (the faulty-proxy tests prove it end to end).
+    use super::*;
+    use serde_json::json;
+
+    fn view(status: u16, headers: &[(&str, &str)], body: &str) -> ResponseView {
+        ResponseView::new(
+            status,
+            headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body.as_bytes().to_vec(),
+        )
+    }
+
+    const JSON_CT: (&str, &str) = ("Content-Type", "application/json");
+
+    fn link_json(code: &str, hits: u64) -> Value {
+        json!({
+            "code": code, "url": "https://example.org/x", "short_url": format!("http://h/{code}"),
+            "hits": hits, "created_at": "2026-11-28T04:05:06Z",
+            "last_hit_at": if hits > 0 { json!("2026-11-28T05:00:00Z") } else { Value::Null },
+            "expires_at": null,
+        })
+    }
+
+    #[test]
+    fn error_body_rules() {
+        let good = r#"{"error":{"status":404,"code":"not_found","message":"no such link"}}"#;
+        assert!(error(&view(404, &[JSON_CT], good), 404, "not_found").is_ok());
+        let html = view(404, &[("content-type", "text/html")], "<html></html>");
+        assert_eq!(
+            error(&html, 404, "not_found").unwrap_err().rule,
+            "Content-Type is application/json"
+        );
+        let wrong_status = r#"{"error":{"status":500,"code":"not_found","message":"x"}}"#;
+        assert_eq!(
+            error(&view(404, &[JSON_CT], wrong_status), 404, "not_found")
+                .unwrap_err()
+                .rule,
+            "error.status equals the HTTP status"
+        );
+        assert_eq!(
+            error(&view(404, &[JSON_CT], good), 404, "gone")
+                .unwrap_err()
+                .rule,
+            "error.code is gone"
+        );
+        assert_eq!(
+            error(&view(500, &[JSON_CT], good), 404, "not_found")
+                .unwrap_err()
+                .rule,
+            "status is 404"
+        );
+    }
+
+    #[test]
+    fn link_shape_rules() {
+        assert!(link(&link_json("abc1234", 0)).is_ok());
+        let mut missing = link_json("abc1234", 0);
+        missing.as_object_mut().unwrap().remove("expires_at");
+        assert_eq!(
+            link(&missing).unwrap_err().rule,
+            "link has field expires_at"
+        );
+        let mut offset = link_json("abc1234", 0);
+        offset["created_at"] = json!("2026-11-28T04:05:06+01:00");
+        assert!(link(&offset).unwrap_err().rule.contains("ending in Z"));
+        let mut short = link_json("abc1234", 0);
+        short["short_url"] = json!("http://h/other");
+        assert!(link(&short).unwrap_err().rule.contains("short_url"));
+        let mut bad_code = link_json("abc1234", 0);
+        bad_code["code"] = json!("a!");
+        assert!(link(&bad_code).unwrap_err().rule.contains("link.code"));
+    }
+
+    #[test]
+    fn redirect_rules() {
+        let url = "https://example.org/x";
+        let ok = view(302, &[("location", url), ("cache-control", "no-store")], "");
+        assert!(redirect(&ok, url).is_ok());
+        let moved = view(301, &[("location", url), ("cache-control", "no-store")], "");
+        assert_eq!(redirect(&moved, url).unwrap_err().rule, "status is 302");
+        let cached = view(302, &[("location", url)], "");
+        assert!(redirect(&cached, url)
+            .unwrap_err()
+            .rule
+            .contains("no-store"));
+        let elsewhere = view(
+            302,
+            &[
+                ("location", "https://evil.example/"),
+                ("cache-control", "no-store"),
+            ],
+            "",
+        );
+        assert!(redirect(&elsewhere, url).is_err());
+    }
+
+    #[test]
+    fn created_needs_location() {
+        let body = link_json("abc1234", 0).to_string();
+        let ok = view(
+            201,
+            &[JSON_CT, ("location", "/api/v1/links/abc1234")],
+            &body,
+        );
+        assert!(created_link(&ok).is_ok());
+        let missing = view(201, &[JSON_CT], &body);
+        assert!(created_link(&missing)
+            .unwrap_err()
+            .rule
+            .contains("Location"));
+    }
+
+    #[test]
+    fn page_and_stats_rules() {
+        let items: Vec<Value> = (0..3).map(|i| link_json(&format!("abc{i}"), 0)).collect();
+        let body = json!({ "items": items, "next_cursor": "c" }).to_string();
+        assert!(page(&view(200, &[JSON_CT], &body), 3).is_ok());
+        assert_eq!(
+            page(&view(200, &[JSON_CT], &body), 2).unwrap_err().rule,
+            "a page holds at most `limit` items"
+        );
+        let sorted =
+            json!({ "links": 5, "hits": 9, "top": [link_json("aaa", 5), link_json("bbb", 4)] });
+        assert!(stats(&view(200, &[JSON_CT], &sorted.to_string())).is_ok());
+        let unsorted =
+            json!({ "links": 5, "hits": 9, "top": [link_json("aaa", 4), link_json("bbb", 5)] });
+        assert_eq!(
+            stats(&view(200, &[JSON_CT], &unsorted.to_string()))
+                .unwrap_err()
+                .rule,
+            "stats.top is sorted by hits descending"
+        );
+    }
+
+    #[test]
+    fn allow_and_request_id_rules() {
+        let body = r#"{"error":{"status":405,"code":"method_not_allowed","message":"no"}}"#;
+        let ok = view(405, &[JSON_CT, ("allow", "GET, POST")], body);
+        assert!(method_not_allowed(&ok, &["GET", "POST"]).is_ok());
+        let no_allow = view(405, &[JSON_CT], body);
+        assert!(method_not_allowed(&no_allow, &["GET"]).is_err());
+        assert!(request_id(&view(200, &[("x-request-id", "a")], ""), Some("a")).is_ok());
+        assert!(request_id(&view(200, &[("x-request-id", "b")], ""), Some("a")).is_err());
+        assert!(request_id(&view(200, &[], ""), None).is_err());
+    }
+
+    #[test]
+    fn prometheus_lines() {
+        assert!(prometheus_sample("http_requests_total 3"));
+        assert!(prometheus_sample(
+            r#"http_requests_total{route="/{code}",status="302"} 3 1700000000"#
+        ));
+        assert!(prometheus_sample("x_seconds_bucket{le=\"+Inf\"} 1"));
+        assert!(!prometheus_sample("<html>"));
+        assert!(!prometheus_sample("metric{unclosed=\"x\" 1"));
+        assert!(!prometheus_sample("metric one"));
+        let text = view(
+            200,
+            &[("content-type", "text/plain; version=0.0.4")],
+            "# HELP a b\na 1\n",
+        );
+        assert!(prometheus_text(&text).is_ok());
+        let json_metrics = view(200, &[JSON_CT], "{}");
+        assert!(prometheus_text(&json_metrics).is_err());
+    }
 }
