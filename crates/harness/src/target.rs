@@ -65,10 +65,12 @@ impl Target {
             builder = builder.body(body);
         }
         let what = format!("{} {}", req.method, req.path);
-        let resp = builder
-            .send()
-            .await
-            .map_err(|e| Failure::new("server answers the request", format!("{what}: {e}")))?;
+        let resp = builder.send().await.map_err(|e| {
+            Failure::new(
+                "server answers the request",
+                format!("{what}: {}", error_chain(&e)),
+            )
+        })?;
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
@@ -83,7 +85,12 @@ impl Target {
         let body = resp
             .bytes()
             .await
-            .map_err(|e| Failure::new("server sends a complete body", format!("{what}: {e}")))?
+            .map_err(|e| {
+                Failure::new(
+                    "server sends a complete body",
+                    format!("{what}: {}", error_chain(&e)),
+                )
+            })?
             .to_vec();
         let view = ResponseView::new(status, headers, body);
         validate::request_id(&view, request_id.as_deref()).map_err(|f| f.context(&what))?;
@@ -141,6 +148,19 @@ impl Request {
         self.request_id = false;
         self
     }
+}
+
+/// reqwest's top-level error says only "error sending request"; the cause
+/// (refused, timed out, TLS) is in the source chain.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 fn fresh_request_id() -> String {

@@ -40,6 +40,12 @@ pub fn checks() -> Vec<Check> {
             ttl_sets_expires_at,
         ),
         Check::new(
+            "links.create.ttl_bounds_accepted",
+            "POST",
+            LINKS,
+            ttl_bounds,
+        ),
+        Check::new(
             "links.create.duplicate_code_conflicts",
             "POST",
             LINKS,
@@ -177,6 +183,23 @@ async fn ttl_sets_expires_at(ctx: Ctx) -> Result<(), Failure> {
     );
     let view = ctx.redirect(&link.code).await?;
     validate::redirect(&view, &url).map_err(|f| f.context("before expiry"))
+}
+
+/// The inclusive ends of `ttl_seconds` (1 and 31536000) are accepted.
+async fn ttl_bounds(ctx: Ctx) -> Result<(), Failure> {
+    for ttl in [1u64, 31_536_000] {
+        let link = ctx
+            .create(json!({ "url": ctx.fresh_url(), "ttl_seconds": ttl }))
+            .await
+            .map_err(|f| f.context(&format!("ttl_seconds {ttl}")))?;
+        ensure!(
+            link.expires_at.is_some(),
+            "ttl_seconds sets expires_at",
+            "ttl_seconds {ttl}: link {}",
+            link.raw
+        );
+    }
+    Ok(())
 }
 
 /// A taken custom code gives 409 `code_taken` and leaves the first link alone.
