@@ -6,7 +6,10 @@ use support::{spawn_app, spawn_on, Backend};
 
 async fn survives_restart(backend: Backend) {
     let app = spawn_app(backend).await;
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let code = format!("dur{}", rand_suffix());
     let created = http
         .post(app.url("/api/v1/links"))
@@ -16,7 +19,14 @@ async fn survives_restart(backend: Backend) {
         .unwrap();
     assert_eq!(created.status(), 201);
     for _ in 0..3 {
-        assert_eq!(http.get(app.url(&format!("/{code}"))).send().await.unwrap().status(), 302);
+        assert_eq!(
+            http.get(app.url(&format!("/{code}")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            302
+        );
     }
 
     let db = app.stop().await;
@@ -38,7 +48,14 @@ async fn survives_restart(backend: Backend) {
 }
 
 fn rand_suffix() -> String {
-    format!("{:08x}", std::process::id() ^ (std::time::SystemTime::now().elapsed().map(|d| d.as_nanos() as u32).unwrap_or(7)))
+    format!(
+        "{:08x}",
+        std::process::id()
+            ^ (std::time::SystemTime::now()
+                .elapsed()
+                .map(|d| d.as_nanos() as u32)
+                .unwrap_or(7))
+    )
 }
 
 /// SQLite: the link and its hits are in the file after a graceful restart.

@@ -25,7 +25,10 @@ fn openapi_paths_and_methods_are_exactly_the_routes() {
             }
         }
     }
-    assert_eq!(documented, routes, "openapi.json and the mounted routes differ");
+    assert_eq!(
+        documented, routes,
+        "openapi.json and the mounted routes differ"
+    );
     assert_eq!(doc["openapi"], "3.0.3");
 }
 

@@ -7,7 +7,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn server(dir: &std::path::Path, envs: &[(&str, String)]) -> Command {
@@ -56,7 +60,9 @@ fn output(child: &mut Child) -> String {
 fn starts_on_sqlite_with_no_configuration_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = server(dir.path(), &[("ROCKET_PORT", port.to_string())]).spawn().unwrap();
+    let mut child = server(dir.path(), &[("ROCKET_PORT", port.to_string())])
+        .spawn()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut ready = None;
     while Instant::now() < deadline && ready.is_none() {
@@ -65,14 +71,21 @@ fn starts_on_sqlite_with_no_configuration_and_stops_on_sigterm() {
     }
     let body = ready.expect("server did not answer /version within 20 s");
     assert!(body.contains("\"backend\":\"sqlite\""), "{body}");
-    assert!(dir.path().join("data/shortlink.db").exists(), "SQLite file not created under ./data/");
+    assert!(
+        dir.path().join("data/shortlink.db").exists(),
+        "SQLite file not created under ./data/"
+    );
 
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let status = wait_exit(&mut child, Duration::from_secs(20)).expect("no exit within 20 s of SIGTERM");
+    let status =
+        wait_exit(&mut child, Duration::from_secs(20)).expect("no exit within 20 s of SIGTERM");
     let log = output(&mut child);
     assert!(status.success(), "exit {status} after SIGTERM:\n{log}");
     assert!(log.contains("shortlink listening"), "{log}");
-    assert!(log.contains("storage closed"), "pool not closed on shutdown:\n{log}");
+    assert!(
+        log.contains("storage closed"),
+        "pool not closed on shutdown:\n{log}"
+    );
 }
 
 /// Unreachable MySQL: non-zero exit, one error line naming backend and masked URL, no panic.
@@ -80,22 +93,35 @@ fn starts_on_sqlite_with_no_configuration_and_stops_on_sigterm() {
 fn unreachable_mysql_fails_fast_with_a_masked_url() {
     let dir = tempfile::tempdir().unwrap();
     let dead = free_port();
-    let dbs = format!("{{mysql={{url=\"mysql://app:s3cret@127.0.0.1:{dead}/shortlink\",connect_timeout=2}}}}");
+    let dbs = format!(
+        "{{mysql={{url=\"mysql://app:s3cret@127.0.0.1:{dead}/shortlink\",connect_timeout=2}}}}"
+    );
     let mut child = server(
         dir.path(),
-        &[("ROCKET_PROFILE", "mysql".into()), ("ROCKET_DATABASES", dbs), ("ROCKET_PORT", free_port().to_string())],
+        &[
+            ("ROCKET_PROFILE", "mysql".into()),
+            ("ROCKET_DATABASES", dbs),
+            ("ROCKET_PORT", free_port().to_string()),
+        ],
     )
     .spawn()
     .unwrap();
-    let status = wait_exit(&mut child, Duration::from_secs(30)).expect("still running 30 s after a failed connect");
+    let status = wait_exit(&mut child, Duration::from_secs(30))
+        .expect("still running 30 s after a failed connect");
     let log = output(&mut child);
     assert!(!status.success(), "exit {status}:\n{log}");
     let errors: Vec<&str> = log.lines().filter(|l| l.contains("ERROR")).collect();
     assert_eq!(errors.len(), 1, "want exactly one error line:\n{log}");
     assert!(errors[0].contains("backend=mysql"), "{log}");
-    assert!(errors[0].contains(&format!("mysql://app:***@127.0.0.1:{dead}/shortlink")), "{log}");
+    assert!(
+        errors[0].contains(&format!("mysql://app:***@127.0.0.1:{dead}/shortlink")),
+        "{log}"
+    );
     assert!(!log.contains("s3cret"), "password leaked:\n{log}");
-    assert!(!log.contains("panicked") && !log.contains("backtrace"), "{log}");
+    assert!(
+        !log.contains("panicked") && !log.contains("backtrace"),
+        "{log}"
+    );
 }
 
 /// A SQLite path that cannot be created: non-zero exit with the reason, no panic.
@@ -107,14 +133,20 @@ fn uncreatable_sqlite_file_fails_with_the_reason() {
     let url = format!("sqlite://{}/x.db", blocker.display());
     let mut child = server(
         dir.path(),
-        &[("ROCKET_DATABASES", format!("{{sqlite={{url=\"{url}\"}}}}")), ("ROCKET_PORT", free_port().to_string())],
+        &[
+            ("ROCKET_DATABASES", format!("{{sqlite={{url=\"{url}\"}}}}")),
+            ("ROCKET_PORT", free_port().to_string()),
+        ],
     )
     .spawn()
     .unwrap();
     let status = wait_exit(&mut child, Duration::from_secs(30)).expect("still running");
     let log = output(&mut child);
     assert!(!status.success());
-    assert!(log.contains("backend=sqlite") && log.contains("cannot create"), "{log}");
+    assert!(
+        log.contains("backend=sqlite") && log.contains("cannot create"),
+        "{log}"
+    );
     assert!(!log.contains("panicked"), "{log}");
 }
 
@@ -123,8 +155,13 @@ mod reqwest {
     pub fn blocking_get(port: u16) -> Option<String> {
         use std::io::{Read, Write};
         let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-        s.set_read_timeout(Some(std::time::Duration::from_secs(2))).ok()?;
-        write!(s, "GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").ok()?;
+        s.set_read_timeout(Some(std::time::Duration::from_secs(2)))
+            .ok()?;
+        write!(
+            s,
+            "GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
         let mut out = String::new();
         s.read_to_string(&mut out).ok()?;
         out.starts_with("HTTP/1.1 200").then_some(out)

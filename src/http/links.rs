@@ -160,8 +160,8 @@ fn parse_patch(body: &JsonObject) -> Result<LinkPatch> {
         })?)),
         Some(_) => {
             return Err(ApiError::invalid(
-                "invalid_expires_at",
-                "expires_at must be an RFC 3339 timestamp or null",
+                "invalid_body",
+                "`expires_at` must be a string or null",
             ))
         }
     };

@@ -92,8 +92,20 @@ pub async fn spawn_on(db: TestDb) -> TestApp {
     spawn_with(db, figment).await
 }
 
+/// Test servers log nowhere unless `SHORTLINK_TEST_LOG` asks (an EnvFilter
+/// directive, e.g. `info`). Installing this subscriber first also keeps Rocket
+/// from installing its own logger, whose global level every new Rocket resets.
+fn init_test_logging() {
+    let filter = std::env::var("SHORTLINK_TEST_LOG").unwrap_or_else(|_| "off".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_test_writer()
+        .try_init();
+}
+
 /// Starts the server with `figment` and waits until it listens.
 pub async fn spawn_with(db: TestDb, figment: Figment) -> TestApp {
+    init_test_logging();
     let (tx, rx) = oneshot::channel();
     let tx = std::sync::Mutex::new(Some(tx));
     let rocket = shortlink::build(figment)
