@@ -32,8 +32,8 @@ fn default_store_timeout_ms() -> u64 {
 }
 
 impl Settings {
-    pub fn from_figment(figment: &Figment) -> Result<Settings, rocket::figment::Error> {
-        let mut settings: Settings = figment.extract()?;
+    pub fn from_figment(figment: &Figment) -> Result<Settings, Box<rocket::figment::Error>> {
+        let mut settings: Settings = figment.extract().map_err(Box::new)?;
         if figment.find_value("backend").is_err() {
             let profile = figment.profile().as_str().as_str().to_ascii_lowercase();
             if let Ok(backend) = serde_json::from_value(serde_json::Value::String(profile)) {
