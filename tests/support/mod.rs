@@ -52,6 +52,17 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// A database that exists already, at `url`.
+    pub fn at(backend: Backend, url: String) -> TestDb {
+        TestDb {
+            backend,
+            url,
+            _dir: None,
+        }
+    }
+}
+
 /// A running server and what it needs to be stopped and started again.
 pub struct TestApp {
     pub base_url: String,
