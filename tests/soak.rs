@@ -51,7 +51,7 @@ async fn sqlite_pool_serves_steady_traffic_for_minutes() {
             started.elapsed()
         );
         redirects += 1;
-        if tick % 5 == 0 {
+        if tick.is_multiple_of(5) {
             let made = http
                 .post(app.url("/api/v1/links"))
                 .json(&serde_json::json!({ "url": format!("https://example.org/soak/{tick}") }))
@@ -66,7 +66,11 @@ async fn sqlite_pool_serves_steady_traffic_for_minutes() {
             );
         }
         // Every half minute, sit idle long enough for pooled connections to age.
-        let pause = if tick % 30 == 0 { 8_000 } else { 1_000 };
+        let pause = if tick.is_multiple_of(30) {
+            8_000
+        } else {
+            1_000
+        };
         tokio::time::sleep(Duration::from_millis(pause)).await;
     }
     let link: serde_json::Value = http

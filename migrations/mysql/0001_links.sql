@@ -8,5 +8,6 @@ CREATE TABLE links (
     last_hit_at BIGINT        NULL,
     expires_at  BIGINT        NULL,
     UNIQUE KEY links_code (code),
+    KEY links_by_created (created_at, id),
     KEY links_by_hits (hits, id)
 ) ENGINE = InnoDB;

@@ -1,4 +1,5 @@
--- AUTOINCREMENT: ids are never reused, so a cursor never lands on a newer link.
+-- AUTOINCREMENT: ids are never reused, so a deleted link's cursor never
+-- lands on a newer link created in the same second.
 CREATE TABLE links (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     code        TEXT    NOT NULL UNIQUE,
@@ -10,3 +11,5 @@ CREATE TABLE links (
 );
 
 CREATE INDEX links_by_hits ON links (hits DESC, id DESC);
+-- The listing order, newest first; ids break ties within a second.
+CREATE INDEX links_by_created ON links (created_at DESC, id DESC);

@@ -1,24 +1,39 @@
-//! The opaque pagination cursor: the internal id of the last link a page returned.
+//! The opaque pagination cursor: the sort key of the last link a page returned.
 
-/// Keyset position: pages continue with links whose id is strictly below this one.
+/// Keyset position in the newest-first order `(created_at DESC, id DESC)`:
+/// the next page holds links strictly after it. `id` breaks ties within a second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor(pub i64);
+pub struct Cursor {
+    pub created_at: i64,
+    pub id: i64,
+}
 
 // Fixed-width hex keeps the cursor opaque to clients without a codec dependency,
 // and makes every other string, of any length, a decode error rather than a guess.
-const WIDTH: usize = 16;
+const HALF: usize = 16;
 
 impl Cursor {
+    /// Before every link: where the first page starts.
+    pub const START: Cursor = Cursor {
+        created_at: i64::MAX,
+        id: i64::MAX,
+    };
+
     pub fn encode(&self) -> String {
-        format!("{:016x}", self.0 as u64)
+        format!("{:016x}{:016x}", self.created_at as u64, self.id as u64)
     }
 
     pub fn decode(s: &str) -> Option<Cursor> {
-        if s.len() != WIDTH || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        if s.len() != 2 * HALF || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
             return None;
         }
-        let id = u64::from_str_radix(s, 16).ok()?;
-        i64::try_from(id).ok().filter(|id| *id > 0).map(Cursor)
+        let part = |r: std::ops::Range<usize>| {
+            let v = u64::from_str_radix(&s[r], 16).ok()?;
+            i64::try_from(v).ok()
+        };
+        let created_at = part(0..HALF)?;
+        let id = part(HALF..2 * HALF).filter(|id| *id > 0)?;
+        Some(Cursor { created_at, id })
     }
 }
 
@@ -28,21 +43,28 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        for id in [1, 42, i64::MAX] {
-            assert_eq!(Cursor::decode(&Cursor(id).encode()), Some(Cursor(id)));
+        for (created_at, id) in [(0, 1), (1_795_838_706, 42), (i64::MAX, i64::MAX)] {
+            let c = Cursor { created_at, id };
+            assert_eq!(Cursor::decode(&c.encode()), Some(c));
         }
     }
 
     #[test]
     fn rejects_anything_else() {
+        let ok = Cursor {
+            created_at: 5,
+            id: 7,
+        }
+        .encode();
         for bad in [
             "",
             "abc",
-            "000000000000000g",
-            "000000000000000A",
-            "0000000000000000",
-            "ffffffffffffffff",
-            "00000000000000001",
+            &ok[1..],
+            &format!("{ok}0"),
+            &ok.to_uppercase().replace("0", "A"),
+            "000000000000000500000000000000g7",
+            "00000000000000050000000000000000",
+            "ffffffffffffffff0000000000000007",
         ] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");
         }

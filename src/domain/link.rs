@@ -16,6 +16,14 @@ pub struct Link {
 }
 
 impl Link {
+    /// This link's position in the newest-first order.
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            created_at: self.created_at,
+            id: self.id,
+        }
+    }
+
     pub fn is_expired(&self, now: i64) -> bool {
         self.expires_at.is_some_and(|at| at <= now)
     }
@@ -35,6 +43,18 @@ pub struct NewLink {
 pub struct Page {
     pub items: Vec<Link>,
     pub next: Option<Cursor>,
+}
+
+impl Page {
+    /// Stores fetch `limit + 1` links: the extra one only says another page exists.
+    pub fn from_overfetch(mut items: Vec<Link>, limit: u32) -> Page {
+        let limit = limit as usize;
+        let next = (items.len() > limit).then(|| {
+            items.truncate(limit);
+            items[limit - 1].cursor()
+        });
+        Page { items, next }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -15,9 +15,9 @@ pub struct MemoryStore {
 #[derive(Default)]
 struct State {
     next_id: i64,
-    /// Keyed by id so that "newest first" is a reverse range scan, like the SQL index.
-    by_id: BTreeMap<i64, Link>,
-    ids: HashMap<Code, i64>,
+    /// Keyed by the listing order so that a page is a reverse range scan, like the SQL index.
+    by_key: BTreeMap<(i64, i64), Link>,
+    keys: HashMap<Code, (i64, i64)>,
 }
 
 impl MemoryStore {
@@ -37,8 +37,8 @@ impl MemoryStore {
 
 impl State {
     fn link_mut(&mut self, code: &Code) -> Option<&mut Link> {
-        let id = *self.ids.get(code)?;
-        self.by_id.get_mut(&id)
+        let key = *self.keys.get(code)?;
+        self.by_key.get_mut(&key)
     }
 }
 
@@ -54,7 +54,7 @@ impl Store for MemoryStore {
 
     async fn insert(&self, code: Code, new: &NewLink) -> StoreResult<Link> {
         self.with(|s| {
-            if s.ids.contains_key(&code) {
+            if s.keys.contains_key(&code) {
                 return Err(StoreError::CodeTaken);
             }
             s.next_id += 1;
@@ -67,8 +67,9 @@ impl Store for MemoryStore {
                 last_hit_at: None,
                 expires_at: new.expires_at,
             };
-            s.ids.insert(code, link.id);
-            s.by_id.insert(link.id, link.clone());
+            let key = (link.created_at, link.id);
+            s.keys.insert(code, key);
+            s.by_key.insert(key, link.clone());
             Ok(link)
         })?
     }
@@ -79,19 +80,15 @@ impl Store for MemoryStore {
 
     async fn list(&self, after: Option<Cursor>, limit: u32) -> StoreResult<Page> {
         self.with(|s| {
-            let below = after.map_or(i64::MAX, |c| c.0);
-            let mut items: Vec<Link> = s
-                .by_id
-                .range(..below)
+            let after = after.unwrap_or(Cursor::START);
+            let items = s
+                .by_key
+                .range(..(after.created_at, after.id))
                 .rev()
                 .take(limit as usize + 1)
                 .map(|(_, l)| l.clone())
                 .collect();
-            let next = (items.len() > limit as usize).then(|| {
-                items.truncate(limit as usize);
-                Cursor(items[items.len() - 1].id)
-            });
-            Page { items, next }
+            Page::from_overfetch(items, limit)
         })
     }
 
@@ -109,8 +106,8 @@ impl Store for MemoryStore {
     }
 
     async fn delete(&self, code: &Code) -> StoreResult<bool> {
-        self.with(|s| match s.ids.remove(code) {
-            Some(id) => s.by_id.remove(&id).is_some(),
+        self.with(|s| match s.keys.remove(code) {
+            Some(key) => s.by_key.remove(&key).is_some(),
             None => false,
         })
     }
@@ -129,12 +126,12 @@ impl Store for MemoryStore {
 
     async fn stats(&self, top: u32) -> StoreResult<Stats> {
         self.with(|s| {
-            let mut all: Vec<&Link> = s.by_id.values().collect();
+            let mut all: Vec<&Link> = s.by_key.values().collect();
             // Same order as the SQL backends: most hits first, newest first among equals.
             all.sort_by(|a, b| b.hits.cmp(&a.hits).then(b.id.cmp(&a.id)));
             Stats {
-                links: s.by_id.len() as i64,
-                hits: s.by_id.values().map(|l| l.hits).sum(),
+                links: s.by_key.len() as i64,
+                hits: s.by_key.values().map(|l| l.hits).sum(),
                 top: all.into_iter().take(top as usize).cloned().collect(),
             }
         })

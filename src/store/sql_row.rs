@@ -1,6 +1,6 @@
 //! The row shape both SQL backends select, and its conversion to a `Link`.
 
-use crate::domain::{Code, Cursor, Link, Page, TargetUrl};
+use crate::domain::{Code, Link, TargetUrl};
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct LinkRow {
@@ -26,17 +26,5 @@ impl From<LinkRow> for Link {
             last_hit_at: r.last_hit_at,
             expires_at: r.expires_at,
         }
-    }
-}
-
-impl LinkRow {
-    /// Turns `limit + 1` rows into a page: the extra row only says another page exists.
-    pub(crate) fn page(rows: Vec<LinkRow>, limit: u32) -> Page {
-        let mut items: Vec<Link> = rows.into_iter().map(Link::from).collect();
-        let next = (items.len() > limit as usize).then(|| {
-            items.truncate(limit as usize);
-            Cursor(items[items.len() - 1].id)
-        });
-        Page { items, next }
     }
 }

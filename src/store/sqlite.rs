@@ -59,15 +59,22 @@ impl Store for SqliteStore {
     }
 
     async fn list(&self, after: Option<Cursor>, limit: u32) -> StoreResult<Page> {
+        let after = after.unwrap_or(Cursor::START);
         let rows: Vec<LinkRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM links WHERE id < ? ORDER BY id DESC LIMIT ?"
+            "SELECT {COLUMNS} FROM links WHERE created_at < ? OR (created_at = ? AND id < ?) \
+             ORDER BY created_at DESC, id DESC LIMIT ?"
         ))
-        .bind(after.map_or(i64::MAX, |c| c.0))
+        .bind(after.created_at)
+        .bind(after.created_at)
+        .bind(after.id)
         .bind(i64::from(limit) + 1)
         .fetch_all(&self.pool)
         .await
         .map_err(classify)?;
-        Ok(LinkRow::page(rows, limit))
+        Ok(Page::from_overfetch(
+            rows.into_iter().map(Link::from).collect(),
+            limit,
+        ))
     }
 
     async fn update(&self, code: &Code, patch: &LinkPatch) -> StoreResult<Option<Link>> {
