@@ -13,8 +13,17 @@ pub struct SqliteStore {
 const COLUMNS: &str = "id, code, url, hits, created_at, last_hit_at, expires_at";
 
 impl SqliteStore {
-    /// Applies the embedded migrations, then serves from the pool.
+    /// Switches the file to WAL, applies the embedded migrations, then serves from the pool.
     pub async fn new(pool: SqlitePool) -> anyhow::Result<Self> {
+        // WAL lets readers run beside the one writer. The mode is stored in the
+        // file, so setting it once here covers every pooled connection, which
+        // rocket_db_pools opens with sqlx's defaults (journal mode untouched).
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode = WAL")
+            .fetch_one(&pool)
+            .await?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(journal_mode = %mode, "SQLite did not switch to WAL");
+        }
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         Ok(SqliteStore { pool })
     }
