@@ -55,7 +55,7 @@ fn output(child: &mut Child) -> String {
     all
 }
 
-/// Starts with neither Rocket.toml nor env, on SQLite under ./data/, and drains on SIGTERM.
+/// Starts with neither Rocket.toml nor env, on SQLite (WAL) under ./data/, and drains on SIGTERM.
 #[test]
 fn starts_on_sqlite_with_no_configuration_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
@@ -86,6 +86,20 @@ fn starts_on_sqlite_with_no_configuration_and_stops_on_sigterm() {
         log.contains("storage closed"),
         "pool not closed on shutdown:\n{log}"
     );
+
+    // WAL is a property of the file: a fresh connection sees it.
+    let db = dir.path().join("data/shortlink.db");
+    let mode: String = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    });
+    assert_eq!(mode, "wal");
 }
 
 /// Unreachable MySQL: non-zero exit, one error line naming backend and masked URL, no panic.
