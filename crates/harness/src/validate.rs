@@ -374,6 +374,20 @@ pub fn stats(view: &ResponseView) -> Result<Stats, Failure> {
     Ok(Stats { links, hits, top })
 }
 
+/// `/healthz`: 200, JSON, `{"status":"ok"}`. A validator (not only a catalogue
+/// check) so the load test's health-probe mix judges it by the same rule.
+pub fn health(view: &ResponseView) -> Result<(), Failure> {
+    status(view, 200)?;
+    json_content_type(view)?;
+    let body = view.json()?;
+    ensure!(
+        body.get("status").and_then(Value::as_str) == Some("ok"),
+        "/healthz body is {\"status\":\"ok\"}",
+        "got {body}"
+    );
+    Ok(())
+}
+
 /// A 405 error whose `Allow` header lists each of `methods`.
 pub fn method_not_allowed(view: &ResponseView, methods: &[&str]) -> Result<(), Failure> {
     error(view, 405, "method_not_allowed")?;
@@ -658,6 +672,27 @@ mod tests {
                 .unwrap_err()
                 .rule,
             "stats.top is sorted by hits descending"
+        );
+    }
+
+    #[test]
+    fn health_rules() {
+        assert!(health(&view(200, &[JSON_CT], r#"{"status":"ok"}"#)).is_ok());
+        assert!(health(&view(200, &[JSON_CT], r#"{"status":"down"}"#))
+            .unwrap_err()
+            .rule
+            .contains("/healthz body"));
+        assert_eq!(
+            health(&view(200, &[("content-type", "text/plain")], "ok"))
+                .unwrap_err()
+                .rule,
+            "Content-Type is application/json"
+        );
+        assert_eq!(
+            health(&view(503, &[JSON_CT], r#"{"status":"ok"}"#))
+                .unwrap_err()
+                .rule,
+            "status is 200"
         );
     }
 
