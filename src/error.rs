@@ -98,7 +98,7 @@ impl From<StoreError> for ApiError {
 }
 
 impl<'r> Responder<'r, 'static> for ApiError {
-    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let body = json!({
             "error": { "status": self.status.code, "code": self.code, "message": self.message }
         })
@@ -110,6 +110,9 @@ impl<'r> Responder<'r, 'static> for ApiError {
         if let Some(allow) = self.allow {
             res.raw_header("Allow", allow);
         }
+        // The context fairing sets it too; this covers the requests Rocket
+        // could not parse, which reach a catcher without passing any fairing.
+        res.raw_header("X-Request-Id", crate::http::context::request_id(req));
         Ok(res.finalize())
     }
 }

@@ -5,6 +5,7 @@ use rocket::{Catcher, Request};
 
 use crate::error::ApiError;
 use crate::http::body::GuardError;
+use crate::http::context;
 
 pub fn catchers() -> Vec<Catcher> {
     rocket::catchers![default]
@@ -15,6 +16,14 @@ fn default(status: Status, req: &Request<'_>) -> ApiError {
     // A data guard that failed left the precise error behind.
     if let Some(e) = &req.local_cache(|| GuardError(None)).0 {
         return e.clone();
+    }
+    // A method Rocket does not know (`QUERY`, `FOO`) reaches here as a salvaged
+    // 400 that no fairing saw; on a path the service serves, the contract's answer
+    // to a method it does not accept is 405 with `Allow`.
+    if status == Status::BadRequest && !context::was_preprocessed(req) {
+        if let Some(allow) = allowed_methods(req) {
+            return ApiError::method_not_allowed(allow);
+        }
     }
     if status == Status::NotFound {
         // Rocket answers a known path with the wrong method as 404; the contract wants 405.

@@ -17,6 +17,35 @@ pub struct RequestContext {
 
 pub struct Context;
 
+/// Set by `on_request`. Rocket hands a request it cannot parse (an unknown
+/// method such as `QUERY`) straight to the catchers, past every fairing, as a
+/// salvaged `GET`; its absence is how a catcher tells such a request apart.
+struct Preprocessed(bool);
+
+/// Whether this request went through the fairing, i.e. Rocket could parse it.
+pub fn was_preprocessed(req: &Request<'_>) -> bool {
+    req.local_cache(|| Preprocessed(false)).0
+}
+
+/// This request's id; chosen now for a request the fairing never saw.
+pub fn request_id(req: &Request<'_>) -> String {
+    req.local_cache(|| RequestContext {
+        id: choose_id(req),
+        started: Instant::now(),
+    })
+    .id
+    .clone()
+}
+
+/// The client's id when it is sane, else a fresh one.
+fn choose_id(req: &Request<'_>) -> String {
+    req.headers()
+        .get_one("X-Request-Id")
+        .filter(|v| is_sane(v))
+        .map(str::to_owned)
+        .unwrap_or_else(generate_id)
+}
+
 /// A client's id is echoed only if it is short and plain: it lands in logs.
 fn is_sane(id: &str) -> bool {
     (1..=128).contains(&id.len())
@@ -44,16 +73,12 @@ impl Fairing for Context {
     }
 
     async fn on_request(&self, req: &mut Request<'_>, _: &mut Data<'_>) {
-        let id = req
-            .headers()
-            .get_one("X-Request-Id")
-            .filter(|v| is_sane(v))
-            .map(str::to_owned)
-            .unwrap_or_else(generate_id);
+        let id = choose_id(req);
         req.local_cache(|| RequestContext {
             id,
             started: Instant::now(),
         });
+        req.local_cache(|| Preprocessed(true));
         if let Some(m) = req.rocket().state::<Metrics>() {
             m.request_started();
         }
