@@ -89,10 +89,12 @@ pub struct PageView {
 pub async fn list(
     app: &State<App>,
     base: PublicBase,
-    limit: Option<&str>,
-    cursor: Option<&str>,
+    limit: Vec<&str>,
+    cursor: Vec<&str>,
 ) -> Result<Json<PageView>> {
-    let limit = match limit {
+    // Collected as lists: with `Option<&str>`, Rocket turns a repeated key
+    // (`?limit=5&limit=500`) into "absent" and the default was served silently.
+    let limit = match single(&limit, "invalid_limit", "limit")? {
         None => DEFAULT_LIMIT,
         Some(s) => s
             .parse::<u32>()
@@ -102,7 +104,7 @@ pub async fn list(
                 ApiError::bad_request("invalid_limit", "limit must be an integer from 1 to 100")
             })?,
     };
-    let after = cursor
+    let after = single(&cursor, "invalid_cursor", "cursor")?
         .map(|c| {
             Cursor::decode(c).ok_or_else(|| {
                 ApiError::bad_request("invalid_cursor", "cursor is not one this service issued")
@@ -118,6 +120,18 @@ pub async fn list(
             .collect(),
         next_cursor: page.next.map(|c| c.encode()),
     }))
+}
+
+/// The one value of a query parameter that may appear at most once.
+fn single<'a>(values: &[&'a str], code: &'static str, name: &str) -> Result<Option<&'a str>> {
+    match values {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        _ => Err(ApiError::bad_request(
+            code,
+            format!("{name} must be given at most once"),
+        )),
+    }
 }
 
 #[rocket::get("/api/v1/links/<code>")]

@@ -139,6 +139,12 @@ fn list_rows() -> Vec<(&'static str, &'static str, &'static str)> {
         ("limit_fraction", "?limit=1.5", "invalid_limit"),
         ("cursor_garbage", "?cursor=%21%21not-a-cursor%21%21", "invalid_cursor"),
         ("cursor_with_good_limit", "?limit=5&cursor=%7B%7D%00", "invalid_cursor"),
+        // Found by schemathesis: a repeated key was taken as absent, so the
+        // default page was served for `?limit=null&limit=null`.
+        ("limit_repeated", "?limit=null&limit=null", "invalid_limit"),
+        ("limit_repeated_valid", "?limit=5&limit=6", "invalid_limit"),
+        ("cursor_repeated", "?cursor=x&cursor=y", "invalid_cursor"),
+        ("cursor_empty", "?cursor=", "invalid_cursor"),
     ]
 }
 
