@@ -5,6 +5,18 @@
 
 use serde_json::{json, Value};
 
+/// What `url` must look like, as a regular expression: a subset of what the
+/// server accepts (`domain::TargetUrl`), so every string a client generates
+/// from it is accepted. A looser pattern (`https://|` matched the old one) made
+/// schema-valid requests fail with 422. `tests/parsers.rs` generates strings from
+/// this very pattern and feeds them to the parser.
+pub const URL_PATTERN: &str =
+    "^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9]{1,20}\\.){0,3}[A-Za-z][A-Za-z0-9]{0,20}(:[0-9]{1,4})?([/?#][!-~]{0,200})?$";
+
+/// Exactly the strings `domain::Cursor::decode` accepts: two 16-digit lower-case
+/// hex numbers, each at most `i64::MAX`.
+pub const CURSOR_PATTERN: &str = "^[0-7][0-9a-f]{15}[0-7][0-9a-f]{15}$";
+
 fn error(description: &str) -> Value {
     json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
 }
@@ -50,7 +62,7 @@ pub fn document() -> Value {
                     "summary": "List links, newest first, with keyset pagination",
                     "parameters": [
                         { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 20 } },
-                        { "name": "cursor", "in": "query", "required": false, "schema": { "type": "string" }, "description": "next_cursor of the previous page" }
+                        { "name": "cursor", "in": "query", "required": false, "schema": { "type": "string", "pattern": CURSOR_PATTERN }, "description": "next_cursor of the previous page" }
                     ],
                     "responses": {
                         "200": ok("A page of links", "Page"),
@@ -161,7 +173,7 @@ fn schemas() -> Value {
             "required": ["url"],
             "additionalProperties": false,
             "properties": {
-                "url": { "type": "string", "maxLength": 2048, "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[!-~]+$" },
+                "url": { "type": "string", "maxLength": 2048, "pattern": URL_PATTERN },
                 "code": { "type": "string", "pattern": "^[A-Za-z0-9_-]{3,32}$" },
                 "ttl_seconds": { "type": "integer", "minimum": 1, "maximum": 31536000 }
             }
@@ -170,7 +182,7 @@ fn schemas() -> Value {
             "type": "object",
             "additionalProperties": false,
             "properties": {
-                "url": { "type": "string", "maxLength": 2048, "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[!-~]+$" },
+                "url": { "type": "string", "maxLength": 2048, "pattern": URL_PATTERN },
                 "expires_at": nullable_timestamp
             }
         },
