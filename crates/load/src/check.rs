@@ -1,0 +1,150 @@
+//! The one shared check: a harness [`Request`] is sent as a goose request
+//! named by its route pattern, the response becomes a harness
+//! [`ResponseView`], a harness validator judges it, and a broken rule becomes
+//! `set_failure`. So a 200 or 302 with a wrong body or header is a failure in
+//! goose's numbers, never a success.
+
+use std::time::Duration;
+
+use goose::goose::goose_method_from_method;
+use goose::metrics::GooseRequestMetric;
+use goose::prelude::*;
+use shortlink_harness::target::random_alnum;
+use shortlink_harness::{validate, Failure, Request, ResponseView};
+
+use crate::session::Session;
+
+/// Sends `req` and validates the answer; `route` is the request's name in
+/// every goose report (`/{code}`, `/api/v1/links/{code}`, ...), which goose
+/// prefixes with the method. `expect` is the status goose counts as success;
+/// the validator then decides whether that success stands.
+pub async fn send<T>(
+    user: &mut GooseUser,
+    req: Request,
+    route: &'static str,
+    expect: u16,
+    validator: impl FnOnce(&ResponseView) -> Result<T, Failure>,
+) -> Result<T, Box<TransactionError>> {
+    let method = reqwest::Method::from_bytes(req.method.as_bytes())
+        .map_err(|e| custom(format!("bad method {:?}: {e}", req.method)))?;
+    let goose_method = goose_method_from_method(method.clone())?;
+    let url = user.build_url(&req.path)?;
+    // A fresh X-Request-Id on every request, and its echo demanded, exactly as
+    // the harness's own client does: the contract rule holds under load too.
+    let request_id = format!("load-{}", random_alnum(12));
+    let mut builder = user
+        .client
+        .request(method, url)
+        .header("x-request-id", &request_id);
+    for (name, value) in &req.headers {
+        builder = builder.header(name, value);
+    }
+    if let Some(body) = req.body {
+        builder = builder.body(body);
+    }
+    let request = GooseRequest::builder()
+        .method(goose_method)
+        .path(req.path.as_str())
+        .name(route)
+        .expect_status_code(expect)
+        .set_request_builder(builder)
+        .build();
+    let goose = user.request(request).await?;
+    let mut metric = goose.request;
+    let response = match goose.response {
+        Ok(response) => response,
+        // Goose has counted the transport error (refused, timed out) already.
+        Err(e) => {
+            note(user, &metric, &format!("no response: {e}"));
+            return Err(Box::new(TransactionError::RequestFailed {
+                raw_request: Box::new(metric),
+            }));
+        }
+    };
+    let status = response.status().as_u16();
+    let header_map = response.headers().clone();
+    let headers = header_map
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let verdict = match response.bytes().await {
+        Ok(body) => {
+            let view = ResponseView::new(status, headers, body.to_vec());
+            let verdict =
+                validate::request_id(&view, Some(&request_id)).and_then(|()| validator(&view));
+            verdict.map_err(|f| (f, view))
+        }
+        Err(e) => Err((
+            Failure::new("server sends a complete body", e.to_string()),
+            ResponseView::new(status, headers, Vec::new()),
+        )),
+    };
+    match verdict {
+        Ok(value) => Ok(value),
+        Err((failure, view)) => {
+            // The tag is the rule alone, so goose's error table groups by rule;
+            // the detail goes to the run's failure samples and the debug log.
+            let tag = format!("{} {route}: {}", metric.raw.method_label(), failure.rule);
+            note(user, &metric, &format!("{failure}; {}", view.summary()));
+            let body = String::from_utf8_lossy(&view.body).into_owned();
+            Err(failed(user.set_failure(
+                &tag,
+                &mut metric,
+                Some(&header_map),
+                Some(&body),
+            )))
+        }
+    }
+}
+
+/// Keeps the detail of a failure for the end-of-run summary.
+fn note(user: &GooseUser, metric: &GooseRequestMetric, detail: &str) {
+    if let Some(session) = user.get_session_data::<Session>() {
+        session.shared.record_failure(format!(
+            "{} {}: {detail}",
+            metric.raw.method_label(),
+            metric.name
+        ));
+    }
+}
+
+/// `set_failure` always answers `Err`; this keeps that error (or makes one,
+/// should a later goose answer `Ok`) so the transaction fails as well.
+fn failed(result: TransactionResult) -> Box<TransactionError> {
+    match result {
+        Err(e) => e,
+        Ok(()) => custom("validation failed".to_string()),
+    }
+}
+
+pub fn custom(text: String) -> Box<TransactionError> {
+    Box::new(TransactionError::Custom(text))
+}
+
+/// Gives the user a client that never follows redirects: the 302 and its
+/// `Location` are what the contract specifies, and following it would send
+/// traffic to the link's target (example.org), off this machine. Honours
+/// goose's `--timeout` (seconds, default 60) and `--no-gzip`.
+pub async fn use_non_following_client(user: &mut GooseUser) -> TransactionResult {
+    let timeout = user
+        .config
+        .timeout
+        .as_deref()
+        .and_then(|t| t.parse::<f64>().ok())
+        .filter(|t| t.is_finite() && *t > 0.0)
+        .unwrap_or(60.0);
+    let builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs_f64(timeout))
+        .gzip(!user.config.no_gzip)
+        .user_agent(concat!("shortlink-load/", env!("CARGO_PKG_VERSION")));
+    user.set_client_builder(builder)
+        .await
+        .map_err(|e| custom(format!("cannot build the HTTP client: {e}")))?;
+    Ok(())
+}

@@ -1,0 +1,161 @@
+//! shortlink-load: a goose load test whose transactions are the harness's
+//! requests and validators, so a 200 or 302 with a wrong body or header is a
+//! failure, not a success; plus k6-style thresholds and a check that every
+//! successful redirect added exactly one hit.
+//!
+//! Layout, in reading order:
+//! - [`scenarios`]: the weighted mix (personas and transaction weights), the
+//!   counterpart of goose umami's `main.rs`.
+//! - [`personas`]: the transactions, small async fns grouped by persona
+//!   (visitor, integrator, dashboard, probe).
+//! - [`check`]: the one shared check, goose response → harness
+//!   `ResponseView` → harness validator → `set_failure`.
+//! - [`session`]: the run's hot-link registry (Zipf-like picks) and each
+//!   user's own links.
+//! - [`config`], [`thresholds`]: own options split off the command line
+//!   before goose parses the rest; threshold parsing and judging.
+//! - [`reconcile`], [`summary`]: hits before/after, and the run's
+//!   [`LoadSummary`].
+//!
+//! Library use (the backend comparison): `run(LoadConfig::new(host).goose([...]))`
+//! in-process, or the binary's `--summary-json FILE`; both give a
+//! [`LoadSummary`].
+
+pub mod check;
+pub mod config;
+pub mod personas;
+pub mod reconcile;
+pub mod scenarios;
+pub mod session;
+pub mod summary;
+pub mod thresholds;
+
+use anyhow::{anyhow, bail, Context};
+use goose::config::GooseConfiguration;
+use goose::prelude::*;
+
+pub use config::{LoadConfig, Mix};
+pub use summary::{EndpointStats, LoadSummary, Reconciliation};
+pub use thresholds::{Metric, Threshold, Verdict};
+
+use crate::session::Shared;
+use crate::thresholds::judge;
+
+/// Runs one load test to the end and returns what it measured. Goose prints
+/// its own tables (and writes any `--report-file`) as usual; the caller
+/// prints [`LoadSummary::render`] and decides on [`LoadSummary::passed`].
+///
+/// `Err` only when the run could not be made or judged (bad options,
+/// `/api/v1/stats` unreachable or invalid); breached thresholds and a hit
+/// mismatch are results, in the summary. Goose keeps process-wide state (its
+/// ctrl-c switch), so runs in one process must not overlap.
+pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
+    let goose_config =
+        GooseConfiguration::parse_args_default(&config.goose_args).map_err(|e| anyhow!("{e}"))?;
+    let host = goose_config
+        .host
+        .clone()
+        .filter(|h| !h.trim().is_empty())
+        .context("--host URL is required (the instance to load, e.g. http://127.0.0.1:8000)")?;
+    if config.reconcile && goose_config.no_metrics {
+        bail!("--no-metrics leaves no redirects to reconcile with the hits; add --no-reconcile");
+    }
+    let report_files = goose_config.report_file.clone();
+    let target = reconcile::target(&host)?;
+    let hits_before = match config.reconcile {
+        true => Some(reconcile::total_hits(&target).await?),
+        false => None,
+    };
+
+    let shared = Shared::new(config.hot_links_per_user);
+    let mut attack =
+        GooseAttack::initialize_with_config(goose_config).map_err(|e| anyhow!("{e}"))?;
+    if !config.controller {
+        attack = *attack
+            .set_default(GooseDefault::NoTelnet, true)
+            .map_err(|e| anyhow!("{e}"))?;
+    }
+    // Goose resets its metrics once all users run; the redirects made during
+    // ramp-up would then be missing from the count the hits are compared
+    // with. A test plan or --iterations never resets (and refuses the flag).
+    if !config.has_goose_flag("--test-plan") && !config.has_goose_flag("--iterations") {
+        attack = *attack
+            .set_default(GooseDefault::NoResetMetrics, true)
+            .map_err(|e| anyhow!("{e}"))?;
+    }
+    let attack = scenarios::register(attack, config.mix, &shared).map_err(|e| anyhow!("{e}"))?;
+    let metrics = match attack.execute().await {
+        Ok(metrics) => metrics,
+        // Goose's own --threshold rules: the metrics come with the failure,
+        // and the rules are judged below from `metrics.thresholds`.
+        Err(GooseError::ThresholdsFailed { metrics, .. }) => *metrics.0,
+        Err(e) => bail!("{e}"),
+    };
+
+    let reconciliation = match hits_before {
+        Some(before) => {
+            let after = reconcile::total_hits(&target).await?;
+            let redirects_ok = redirects_ok(&metrics);
+            let delta = after as i64 - before as i64;
+            Some(Reconciliation {
+                redirects_ok,
+                hits_before: before,
+                hits_after: after,
+                hits_delta: delta,
+                matched: delta == redirects_ok as i64,
+            })
+        }
+        None => None,
+    };
+    let (links_cleaned_up, _) = reconcile::delete_links(&target, &shared.hot_links()).await;
+
+    let duration_secs = metrics.duration as u64;
+    let (endpoints, overall) = summary::endpoint_stats(&metrics, duration_secs);
+    let mut verdicts = judge(&config.thresholds, &overall, &endpoints);
+    verdicts.extend(metrics.thresholds.iter().map(|t| Verdict {
+        threshold: format!("--threshold {}", t.rule),
+        observed: t.value,
+        passed: t.passed,
+    }));
+    let transaction_failures = metrics
+        .transactions
+        .iter()
+        .flatten()
+        .map(|t| t.fail_count as u64)
+        .sum();
+    let summary = LoadSummary {
+        host,
+        mix: config.mix.name().to_string(),
+        users: metrics.maximum_users,
+        duration_secs,
+        requests: overall.requests,
+        failures: overall.failures,
+        transaction_failures,
+        error_rate_pct: overall.error_rate_pct,
+        rps: overall.rps,
+        redirects_ok: redirects_ok(&metrics),
+        reconciliation,
+        overall,
+        endpoints,
+        thresholds: verdicts,
+        failure_samples: shared.failure_samples(),
+        links_cleaned_up,
+        goose_json_report: report_files.iter().find(|f| f.ends_with(".json")).cloned(),
+        report_files,
+    };
+    if let Some(path) = &config.summary_json {
+        let json = serde_json::to_vec_pretty(&summary)?;
+        std::fs::write(path, json).with_context(|| format!("write {}", path.display()))?;
+    }
+    Ok(summary)
+}
+
+/// Successful `GET /{code}`: 302s that passed the redirect validator (a 302
+/// that failed it was turned into a failure by `set_failure`).
+fn redirects_ok(metrics: &GooseMetrics) -> u64 {
+    let key = format!("GET {}", personas::REDIRECT);
+    metrics
+        .requests
+        .get(&key)
+        .map_or(0, |r| r.success_count as u64)
+}

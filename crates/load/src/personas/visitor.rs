@@ -1,0 +1,24 @@
+//! The visitor: someone who clicks a short link. Almost all of a shortener's
+//! traffic, and the only persona whose requests move the hit counters.
+
+use goose::prelude::*;
+use shortlink_harness::{validate, Request};
+
+use super::{session, REDIRECT};
+use crate::check::{self, custom};
+
+/// GET /{code} of a hot link drawn with a Zipf-like skew from every user's
+/// seeds. Hot links are never patched nor deleted during a run, so the
+/// expected answer is always a 302 to the recorded URL with
+/// `Cache-Control: no-store`; anything else is a failure.
+pub async fn click(user: &mut GooseUser) -> TransactionResult {
+    let link = session(user)?
+        .shared
+        .pick_hot()
+        .ok_or_else(|| custom("no hot link seeded yet".to_string()))?;
+    let req = Request::get(format!("/{}", link.code));
+    check::send(user, req, REDIRECT, 302, |view| {
+        validate::redirect(view, &link.url)
+    })
+    .await
+}
