@@ -1,8 +1,15 @@
 //! The embedded default: one SQLite file in WAL mode, through a sqlx pool.
+//!
+//! Every statement here is read with `fetch_all`, never `fetch_one` or
+//! `fetch_optional`: sqlx 0.7 drops a half-read SQLite statement without
+//! resetting it, which keeps its implicit transaction open. An `INSERT …
+//! RETURNING` then stays uncommitted and a `SELECT` pins a stale WAL snapshot
+//! on its pooled connection, so another request misses a write it was told
+//! succeeded (sqlx#2543, fixed only in 0.8). Reading to the end finishes it.
 
 use sqlx::SqlitePool;
 
-use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreResult};
+use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats, TargetUrl};
 use crate::store::sql_row::LinkRow;
 
@@ -18,9 +25,10 @@ impl SqliteStore {
         // WAL lets readers run beside the one writer. The mode is stored in the
         // file, so setting it once here covers every pooled connection, which
         // rocket_db_pools opens with sqlx's defaults (journal mode untouched).
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode = WAL")
-            .fetch_one(&pool)
+        let modes: Vec<String> = sqlx::query_scalar("PRAGMA journal_mode = WAL")
+            .fetch_all(&pool)
             .await?;
+        let mode = first(modes).unwrap_or_default();
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(journal_mode = %mode, "SQLite did not switch to WAL");
         }
@@ -44,27 +52,29 @@ impl Store for SqliteStore {
     }
 
     async fn insert(&self, code: Code, new: &NewLink) -> StoreResult<Link> {
-        let row: LinkRow = sqlx::query_as(&format!(
+        let rows: Vec<LinkRow> = sqlx::query_as(&format!(
             "INSERT INTO links (code, url, created_at, expires_at) VALUES (?, ?, ?, ?) RETURNING {COLUMNS}"
         ))
         .bind(code.as_str())
         .bind(new.url.as_str())
         .bind(new.created_at)
         .bind(new.expires_at)
-        .fetch_one(&self.pool)
+        .fetch_all(&self.pool)
         .await
         .map_err(classify)?;
-        Ok(row.into())
+        first(rows)
+            .map(Link::from)
+            .ok_or_else(|| StoreError::Other(anyhow::anyhow!("INSERT … RETURNING returned no row")))
     }
 
     async fn get(&self, code: &Code) -> StoreResult<Option<Link>> {
-        let row: Option<LinkRow> =
+        let rows: Vec<LinkRow> =
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM links WHERE code = ?"))
                 .bind(code.as_str())
-                .fetch_optional(&self.pool)
+                .fetch_all(&self.pool)
                 .await
                 .map_err(classify)?;
-        Ok(row.map(Link::from))
+        Ok(first(rows).map(Link::from))
     }
 
     async fn list(&self, after: Option<Cursor>, limit: u32) -> StoreResult<Page> {
@@ -88,7 +98,7 @@ impl Store for SqliteStore {
 
     async fn update(&self, code: &Code, patch: &LinkPatch) -> StoreResult<Option<Link>> {
         // One statement, so a concurrent redirect's hit is never overwritten.
-        let row: Option<LinkRow> = sqlx::query_as(&format!(
+        let rows: Vec<LinkRow> = sqlx::query_as(&format!(
             "UPDATE links SET url = COALESCE(?, url), \
              expires_at = CASE WHEN ? THEN ? ELSE expires_at END \
              WHERE code = ? RETURNING {COLUMNS}"
@@ -97,10 +107,10 @@ impl Store for SqliteStore {
         .bind(patch.expires_at.is_some())
         .bind(patch.expires_at.flatten())
         .bind(code.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await
         .map_err(classify)?;
-        Ok(row.map(Link::from))
+        Ok(first(rows).map(Link::from))
     }
 
     async fn delete(&self, code: &Code) -> StoreResult<bool> {
@@ -113,25 +123,25 @@ impl Store for SqliteStore {
     }
 
     async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit> {
-        let url: Option<String> = sqlx::query_scalar(
+        let urls: Vec<String> = sqlx::query_scalar(
             "UPDATE links SET hits = hits + 1, last_hit_at = ? \
              WHERE code = ? AND (expires_at IS NULL OR expires_at > ?) RETURNING url",
         )
         .bind(now)
         .bind(code.as_str())
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await
         .map_err(classify)?;
-        if let Some(url) = url {
+        if let Some(url) = first(urls) {
             return Ok(Hit::Redirect(TargetUrl::from_store(url)));
         }
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM links WHERE code = ?")
+        let exists: Vec<i64> = sqlx::query_scalar("SELECT id FROM links WHERE code = ?")
             .bind(code.as_str())
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await
             .map_err(classify)?;
-        Ok(if exists.is_some() {
+        Ok(if !exists.is_empty() {
             Hit::Expired
         } else {
             Hit::NotFound
@@ -139,11 +149,12 @@ impl Store for SqliteStore {
     }
 
     async fn stats(&self, top: u32) -> StoreResult<Stats> {
-        let (links, hits): (i64, i64) =
+        let totals: Vec<(i64, i64)> =
             sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(hits), 0) FROM links")
-                .fetch_one(&self.pool)
+                .fetch_all(&self.pool)
                 .await
                 .map_err(classify)?;
+        let (links, hits) = first(totals).unwrap_or_default();
         let rows: Vec<LinkRow> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM links ORDER BY hits DESC, id DESC LIMIT ?"
         ))
@@ -169,4 +180,9 @@ impl Store for SqliteStore {
     async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The first row of a result read to the end (see the module note).
+fn first<T>(rows: Vec<T>) -> Option<T> {
+    rows.into_iter().next()
 }
