@@ -6,56 +6,24 @@ use support::{spawn_app, spawn_on, Backend};
 
 async fn survives_restart(backend: Backend) {
     let app = spawn_app(backend).await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let code = format!("dur{}", rand_suffix());
-    let created = http
-        .post(app.url("/api/v1/links"))
-        .json(&serde_json::json!({ "url": "https://example.org/durable", "code": code }))
-        .send()
+    let created = app
+        .create(serde_json::json!({ "url": "https://example.org/durable", "code": "durable1" }))
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
     for _ in 0..3 {
-        assert_eq!(
-            http.get(app.url(&format!("/{code}")))
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            302
-        );
+        assert_eq!(app.get("/durable1").await.unwrap().status(), 302);
     }
 
     let db = app.stop().await;
     let app = spawn_on(db).await;
 
-    let link: serde_json::Value = http
-        .get(app.url(&format!("/api/v1/links/{code}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let link = app.link("durable1").await;
     assert_eq!(link["url"], "https://example.org/durable");
     assert_eq!(link["hits"], 3);
-    let again = http.get(app.url(&format!("/{code}"))).send().await.unwrap();
+    let again = app.get("/durable1").await.unwrap();
     assert_eq!(again.headers()["location"], "https://example.org/durable");
     app.stop().await;
-}
-
-fn rand_suffix() -> String {
-    format!(
-        "{:08x}",
-        std::process::id()
-            ^ (std::time::SystemTime::now()
-                .elapsed()
-                .map(|d| d.as_nanos() as u32)
-                .unwrap_or(7))
-    )
 }
 
 /// SQLite: the link and its hits are in the file after a graceful restart.

@@ -27,22 +27,13 @@ async fn mysql_outage_gives_503_and_recovers_without_restart() {
     // A 2 s pool timeout keeps the test short; the default is 5 s.
     let figment = test_figment(&db).merge(("databases.mysql.connect_timeout", 2));
     let app = spawn_with(db, figment).await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap();
-    let created = http
-        .post(app.url("/api/v1/links"))
-        .json(&serde_json::json!({ "url": "https://example.org/outage", "code": "outage1" }))
-        .send()
+    let http = &app.http;
+    let created = app
+        .create(serde_json::json!({ "url": "https://example.org/outage", "code": "outage1" }))
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
-    assert_eq!(
-        http.get(app.url("/outage1")).send().await.unwrap().status(),
-        302
-    );
+    assert_eq!(app.get("/outage1").await.unwrap().status(), 302);
 
     db_server.stop().expect("stop MariaDB");
 
@@ -77,11 +68,11 @@ async fn mysql_outage_gives_503_and_recovers_without_restart() {
         );
     }
     assert_eq!(
-        http.get(app.url("/healthz")).send().await.unwrap().status(),
+        app.get("/healthz").await.unwrap().status(),
         200,
         "liveness must not follow the database"
     );
-    let ready = http.get(app.url("/readyz")).send().await.unwrap();
+    let ready = app.get("/readyz").await.unwrap();
     assert_eq!(ready.status(), 503);
     assert_eq!(
         ready.json::<serde_json::Value>().await.unwrap()["status"],
@@ -111,22 +102,11 @@ async fn mysql_outage_gives_503_and_recovers_without_restart() {
         "recovery took {recovered:?}"
     );
 
-    let link: serde_json::Value = http
-        .get(app.url("/api/v1/links/outage1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let link = app.link("outage1").await;
     assert_eq!(
         link["hits"], 1,
         "a hit acknowledged before the outage was lost: {link}"
     );
-    assert_eq!(
-        http.get(app.url("/outage1")).send().await.unwrap().status(),
-        302
-    );
-    drop(http);
+    assert_eq!(app.get("/outage1").await.unwrap().status(), 302);
     app.stop().await;
 }

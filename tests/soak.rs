@@ -18,15 +18,8 @@ async fn sqlite_pool_serves_steady_traffic_for_minutes() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(180);
     let app = spawn_app(Backend::Sqlite).await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    let created: serde_json::Value = http
-        .post(app.url("/api/v1/links"))
-        .json(&serde_json::json!({ "url": "https://example.org/soak" }))
-        .send()
+    let created: serde_json::Value = app
+        .create(serde_json::json!({ "url": "https://example.org/soak" }))
         .await
         .unwrap()
         .json()
@@ -39,9 +32,8 @@ async fn sqlite_pool_serves_steady_traffic_for_minutes() {
     let mut tick = 0u64;
     while started.elapsed() < Duration::from_secs(secs) {
         tick += 1;
-        let status = http
-            .get(app.url(&format!("/{code}")))
-            .send()
+        let status = app
+            .get(&format!("/{code}"))
             .await
             .map(|r| r.status().as_u16());
         assert_eq!(
@@ -52,10 +44,8 @@ async fn sqlite_pool_serves_steady_traffic_for_minutes() {
         );
         redirects += 1;
         if tick.is_multiple_of(5) {
-            let made = http
-                .post(app.url("/api/v1/links"))
-                .json(&serde_json::json!({ "url": format!("https://example.org/soak/{tick}") }))
-                .send()
+            let made = app
+                .create(serde_json::json!({ "url": format!("https://example.org/soak/{tick}") }))
                 .await
                 .map(|r| r.status().as_u16());
             assert_eq!(
@@ -73,19 +63,11 @@ async fn sqlite_pool_serves_steady_traffic_for_minutes() {
         };
         tokio::time::sleep(Duration::from_millis(pause)).await;
     }
-    let link: serde_json::Value = http
-        .get(app.url(&format!("/api/v1/links/{code}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let link = app.link(&code).await;
     assert_eq!(
         link["hits"].as_u64(),
         Some(redirects),
         "hits lost during the soak"
     );
-    drop(http);
     app.stop().await;
 }

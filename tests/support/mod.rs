@@ -68,6 +68,8 @@ pub struct TestApp {
     pub base_url: String,
     pub backend: Backend,
     pub port: u16,
+    /// Never follows redirects: the 302 and its `Location` are what tests look at.
+    pub http: reqwest::Client,
     shutdown: Shutdown,
     task: JoinHandle<()>,
     db: TestDb,
@@ -140,10 +142,16 @@ pub async fn spawn_with(db: TestDb, figment: Figment) -> TestApp {
         .await
         .expect("server did not lift off within 30 s")
         .expect("server task ended before lift-off");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("build the test HTTP client");
     TestApp {
         base_url: format!("http://127.0.0.1:{port}"),
         backend: db.backend,
         port,
+        http,
         shutdown,
         task,
         db,
@@ -153,6 +161,8 @@ pub async fn spawn_with(db: TestDb, figment: Figment) -> TestApp {
 impl TestApp {
     /// Graceful shutdown; gives back the database so a new server can reopen it.
     pub async fn stop(self) -> TestDb {
+        // Closing our keep-alive connections first lets the drain finish at once.
+        drop(self.http);
         self.shutdown.notify();
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), self.task).await;
         self.db
@@ -160,5 +170,26 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Result<reqwest::Response> {
+        self.http.get(self.url(path)).send().await
+    }
+
+    pub async fn create(&self, body: serde_json::Value) -> reqwest::Result<reqwest::Response> {
+        self.http
+            .post(self.url("/api/v1/links"))
+            .json(&body)
+            .send()
+            .await
+    }
+
+    /// `GET /api/v1/links/{code}` as JSON; panics on a transport error.
+    pub async fn link(&self, code: &str) -> serde_json::Value {
+        let res = self
+            .get(&format!("/api/v1/links/{code}"))
+            .await
+            .expect("GET link");
+        res.json().await.expect("link body is JSON")
     }
 }
