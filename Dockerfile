@@ -44,8 +44,8 @@ FROM ${BINARIES} AS binaries
 # ---- runtime: the server, nothing else --------------------------------------
 FROM ${BASE_IMAGE} AS runtime
 # A fixed numeric uid, so volume ownership and runAsNonRoot checks are stable.
-RUN groupadd --system --gid 10001 shortlink \
- && useradd --system --uid 10001 --gid 10001 --no-create-home \
+RUN groupadd --gid 10001 shortlink \
+ && useradd --uid 10001 --gid 10001 --no-create-home --no-log-init \
         --home-dir /var/lib/shortlink --shell /usr/sbin/nologin shortlink \
  && install -d -o shortlink -g shortlink -m 0750 /var/lib/shortlink /var/lib/shortlink/data
 COPY --from=binaries /out/shortlink /usr/local/bin/shortlink
