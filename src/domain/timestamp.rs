@@ -19,8 +19,11 @@ pub fn rfc3339(epoch_seconds: i64) -> String {
 /// Parses an RFC 3339 instant, any offset, to epoch seconds (sub-seconds dropped).
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let t = OffsetDateTime::parse(s, &Rfc3339).ok()?;
-    let year = t.to_offset(time::UtcOffset::UTC).year();
-    (1970..=9999).contains(&year).then(|| t.unix_timestamp())
+    // Not `to_offset(UTC)`: it panics when the offset carries the instant out of
+    // the representable years (`9999-12-31T20:00:00-05:00`), a 500 from a PATCH.
+    let seconds = t.unix_timestamp();
+    let year = OffsetDateTime::from_unix_timestamp(seconds).ok()?.year();
+    (1970..=9999).contains(&year).then_some(seconds)
 }
 
 #[cfg(test)]
@@ -39,6 +42,11 @@ mod tests {
             Some(1_795_838_706)
         );
         assert_eq!(parse_rfc3339("2026-11-28"), None);
+        assert_eq!(
+            parse_rfc3339("9999-12-31T20:00:00-05:00"),
+            None,
+            "UTC year 10000"
+        );
         assert_eq!(parse_rfc3339("tomorrow"), None);
     }
 }
