@@ -182,6 +182,30 @@ fn found_by_schemathesis() -> Vec<Check> {
                     .map_err(|f| f.context("FROB /healthz"))
             },
         ),
+        // `expires_at` is any RFC 3339 date-time; one before 1970 was refused with 422.
+        Check::new(
+            "links.update.accepts_expiry_before_1970",
+            "PATCH",
+            LINK,
+            |ctx: Ctx| async move {
+                let link = ctx.create_fresh().await?;
+                let path = format!("/api/v1/links/{}", link.code);
+                let view = ctx
+                    .send(
+                        Request::new("PATCH", &path)
+                            .json(&json!({ "expires_at": "0366-09-27T11:15:49Z" })),
+                    )
+                    .await?;
+                validate::status(&view, 200).map_err(|f| f.context(&path))?;
+                let body = view.json()?;
+                ensure!(
+                    body.get("expires_at").and_then(Value::as_str) == Some("0366-09-27T11:15:49Z"),
+                    "expires_at before 1970 round-trips",
+                    "{body}"
+                );
+                Ok(())
+            },
+        ),
         // The spec's cursor pattern admits any position in the key space; the
         // decoder once refused id 0 there, a schema-valid request answered 400.
         Check::new(
