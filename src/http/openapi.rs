@@ -5,17 +5,32 @@
 
 use serde_json::{json, Value};
 
-/// What `url` must look like, as a regular expression: a subset of what the
-/// server accepts (`domain::TargetUrl`), so every string a client generates
-/// from it is accepted. A looser pattern (`https://|` matched the old one) made
-/// schema-valid requests fail with 422. `tests/parsers.rs` generates strings from
-/// this very pattern and feeds them to the parser.
+/// URLs a client can generate for `url`, as a regular expression: a subset of
+/// what the server accepts (`domain::TargetUrl`), so every string drawn from it
+/// is accepted (`tests/parsers.rs` proves it on strings generated from the
+/// served document). It is published as `x-generate-pattern`, not `pattern`:
+/// `pattern` promises that whatever fails to match is rejected, and no regular
+/// expression is exactly the WHATWG URL grammar with a host (`https://|` matched
+/// the first, too loose, pattern; `http://a*` fails a tight one and is a valid URL).
 pub const URL_PATTERN: &str =
     "^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9]{1,20}\\.){0,3}[A-Za-z][A-Za-z0-9]{0,20}(:[0-9]{1,4})?([/?#][!-~]{0,200})?$";
 
 /// Exactly the strings `domain::Cursor::decode` accepts: two 16-digit lower-case
 /// hex numbers, each at most `i64::MAX`.
 pub const CURSOR_PATTERN: &str = "^[0-7][0-9a-f]{15}[0-7][0-9a-f]{15}$";
+
+/// `url`, as in a create or a patch: its own `format`, whose generator
+/// `.ci/schemathesis` registers from `x-generate-pattern`.
+fn url_schema() -> Value {
+    json!({
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 2048,
+        "format": "http-url",
+        "x-generate-pattern": URL_PATTERN,
+        "description": "Absolute http or https URL with a host, printable ASCII (percent-encode the rest), at most 2048 bytes"
+    })
+}
 
 fn error(description: &str) -> Value {
     json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
@@ -173,7 +188,7 @@ fn schemas() -> Value {
             "required": ["url"],
             "additionalProperties": false,
             "properties": {
-                "url": { "type": "string", "maxLength": 2048, "pattern": URL_PATTERN },
+                "url": url_schema(),
                 "code": { "type": "string", "pattern": "^[A-Za-z0-9_-]{3,32}$" },
                 "ttl_seconds": { "type": "integer", "minimum": 1, "maximum": 31536000 }
             }
@@ -182,7 +197,7 @@ fn schemas() -> Value {
             "type": "object",
             "additionalProperties": false,
             "properties": {
-                "url": { "type": "string", "maxLength": 2048, "pattern": URL_PATTERN },
+                "url": url_schema(),
                 "expires_at": nullable_timestamp
             }
         },
