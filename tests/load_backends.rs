@@ -68,6 +68,10 @@ async fn short_run_passes_and_reconciles_on_every_backend() {
             r.hits_delta, r.redirects_ok as i64,
             "{backend}: hits do not reconcile\n{why}"
         );
+        assert_eq!(
+            summary.goose_redirects_ok, r.redirects_ok,
+            "{backend}: goose's success count and the validated redirects differ\n{why}"
+        );
         assert!(summary.passed(), "{backend}: run failed\n{why}");
         assert!(
             summary.links_cleaned_up >= 30,

@@ -95,7 +95,7 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
     let reconciliation = match hits_before {
         Some(before) => {
             let after = reconcile::total_hits(&target).await?;
-            let redirects_ok = redirects_ok(&metrics);
+            let redirects_ok = shared.redirects_ok();
             let delta = after as i64 - before as i64;
             Some(Reconciliation {
                 redirects_ok,
@@ -133,7 +133,8 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
         transaction_failures,
         error_rate_pct: overall.error_rate_pct,
         rps: overall.rps,
-        redirects_ok: redirects_ok(&metrics),
+        redirects_ok: shared.redirects_ok(),
+        goose_redirects_ok: goose_redirects_ok(&metrics),
         reconciliation,
         overall,
         endpoints,
@@ -150,9 +151,10 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
     Ok(summary)
 }
 
-/// Successful `GET /{code}`: 302s that passed the redirect validator (a 302
-/// that failed it was turned into a failure by `set_failure`).
-fn redirects_ok(metrics: &GooseMetrics) -> u64 {
+/// Goose's success count for `GET /{code}`: 302s that passed the redirect
+/// validator (`set_failure` turned the others into failures), plus, with
+/// `--co-mitigation`, the synthetic requests goose back-fills.
+fn goose_redirects_ok(metrics: &GooseMetrics) -> u64 {
     let key = format!("GET {}", personas::REDIRECT);
     metrics
         .requests

@@ -3,6 +3,7 @@
 //! setup, its hot links, the churn links it creates, patches and deletes).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use rand::Rng;
@@ -29,6 +30,10 @@ pub struct Shared {
     /// groups by rule only (details would make every row unique), so the
     /// details a person needs to debug are kept here.
     failures: Mutex<Vec<String>>,
+    /// Redirects answered 302 and passed the validator. Counted here, not
+    /// read from goose's success count: `--co-mitigation` back-fills
+    /// synthetic requests into that count, which the server never saw.
+    redirects_ok: AtomicU64,
 }
 
 /// How many failure details a run keeps: enough to see a pattern, bounded so
@@ -41,6 +46,7 @@ impl Shared {
             hot: RwLock::new(Vec::new()),
             hot_links_per_user,
             failures: Mutex::new(Vec::new()),
+            redirects_ok: AtomicU64::new(0),
         })
     }
 
@@ -63,6 +69,14 @@ impl Shared {
         let hot = self.hot.read().ok()?;
         let rank = zipf_rank(hot.len(), &mut rand::thread_rng())?;
         hot.get(rank).cloned()
+    }
+
+    pub fn count_redirect(&self) {
+        self.redirects_ok.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn redirects_ok(&self) -> u64 {
+        self.redirects_ok.load(Ordering::Relaxed)
     }
 
     pub fn record_failure(&self, text: String) {

@@ -27,8 +27,8 @@ pub struct EndpointStats {
     pub mean_ms: f64,
 }
 
-/// The hit count check: successful redirects recorded by goose against the
-/// increase of `hits` in `/api/v1/stats` over the run.
+/// The hit count check: successful (302 and validated) redirects the load
+/// test recorded against the increase of `hits` in `/api/v1/stats`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Reconciliation {
     pub redirects_ok: u64,
@@ -56,8 +56,12 @@ pub struct LoadSummary {
     pub transaction_failures: u64,
     pub error_rate_pct: f64,
     pub rps: f64,
-    /// Successful (302 and validated) `GET /{code}`.
+    /// Successful (302 and validated) `GET /{code}`, counted by the load
+    /// test itself: what the hits are reconciled with.
     pub redirects_ok: u64,
+    /// Goose's success count for `GET /{code}`: equal to `redirects_ok`
+    /// unless `--co-mitigation` back-filled synthetic requests into it.
+    pub goose_redirects_ok: u64,
     /// `None` with `--no-reconcile`.
     pub reconciliation: Option<Reconciliation>,
     /// All requests together.
@@ -113,6 +117,13 @@ impl LoadSummary {
                 out,
                 "  {:<28} {:>9} {:>7} {:>9.1} {:>8.2} {:>8.2} {:>8.2}",
                 e.name, e.requests, e.failures, e.rps, e.p50_ms, e.p95_ms, e.p99_ms
+            );
+        }
+        if self.goose_redirects_ok != self.redirects_ok {
+            let _ = writeln!(
+                out,
+                "  goose counted {} successful GET /{{code}} (with requests --co-mitigation back-filled)",
+                self.goose_redirects_ok
             );
         }
         for sample in &self.failure_samples {

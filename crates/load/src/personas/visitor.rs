@@ -12,13 +12,16 @@ use crate::check::{self, custom};
 /// expected answer is always a 302 to the recorded URL with
 /// `Cache-Control: no-store`; anything else is a failure.
 pub async fn click(user: &mut GooseUser) -> TransactionResult {
-    let link = session(user)?
-        .shared
+    let shared = session(user)?.shared.clone();
+    let link = shared
         .pick_hot()
         .ok_or_else(|| custom("no hot link seeded yet".to_string()))?;
     let req = Request::get(format!("/{}", link.code));
     check::send(user, req, REDIRECT, 302, |view| {
         validate::redirect(view, &link.url)
     })
-    .await
+    .await?;
+    // Only now: a redirect that failed its check is not a success.
+    shared.count_redirect();
+    Ok(())
 }
