@@ -1,0 +1,103 @@
+//! A fresh shortlink server per cell: the given binary on a free loopback
+//! port, the backend picked by its Rocket profile, started in a scratch
+//! directory (no Rocket.toml there, so every backend gets Rocket's defaults
+//! and nothing else), stopped by its PID.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use serde_json::Value;
+use shortlink_testbed::Supervised;
+
+use crate::database::CellDb;
+
+pub struct Server {
+    pub base_url: String,
+    process: Supervised,
+}
+
+impl Server {
+    /// Starts `binary` on `db` and waits (up to 30 s) until `/readyz` is 200.
+    /// Its stdout and stderr go to `log`.
+    pub async fn start(
+        binary: &Path,
+        db: &CellDb,
+        cwd: &Path,
+        log: &Path,
+    ) -> anyhow::Result<Server> {
+        let port = shortlink_testbed::free_port()?;
+        let log_file =
+            std::fs::File::create(log).with_context(|| format!("create {}", log.display()))?;
+        let mut cmd = Command::new(binary);
+        cmd.current_dir(cwd)
+            .env("ROCKET_PROFILE", db.backend.name())
+            .env("ROCKET_ADDRESS", "127.0.0.1")
+            .env("ROCKET_PORT", port.to_string())
+            .env("ROCKET_CLI_COLORS", "false")
+            .env("SHORTLINK_LOG", "warn")
+            .env_remove("ROCKET_CONFIG")
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file);
+        match db.rocket_databases() {
+            Some(dbs) => cmd.env("ROCKET_DATABASES", dbs),
+            None => cmd.env_remove("ROCKET_DATABASES"),
+        };
+        let process = Supervised::spawn(cmd, "shortlink").map_err(|e| anyhow::anyhow!(e))?;
+        let server = Server {
+            base_url: format!("http://127.0.0.1:{port}"),
+            process,
+        };
+        server.wait_ready(log).await?;
+        Ok(server)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
+    }
+
+    async fn wait_ready(&self, log: &Path) -> anyhow::Result<()> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let url = format!("{}/readyz", self.base_url);
+        while Instant::now() < deadline {
+            if self.process.has_exited() {
+                bail!(
+                    "shortlink exited during start-up; its log:\n{}",
+                    std::fs::read_to_string(log).unwrap_or_default()
+                );
+            }
+            if let Ok(r) = client.get(&url).send().await {
+                if r.status().as_u16() == 200 {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!(
+            "shortlink not ready within 30 s; its log:\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        )
+    }
+
+    /// `GET /version`: name, version, git sha and backend of what runs.
+    pub async fn version(&self) -> anyhow::Result<Value> {
+        let v = reqwest::get(format!("{}/version", self.base_url))
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(v)
+    }
+
+    /// SIGTERM by PID; the server drains and exits (SIGKILL after 15 s).
+    pub fn stop(mut self) -> anyhow::Result<()> {
+        self.process
+            .stop(Duration::from_secs(15))
+            .map_err(|e| anyhow::anyhow!(e))
+    }
+}

@@ -1,0 +1,396 @@
+//! From cells to comparisons: medians with min–max spread per backend and
+//! level, per-endpoint medians at the busiest level, and the plain-language
+//! findings computed from them.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::cell::CellResult;
+use crate::plan::Backend;
+
+/// Spread (max − min) above this share of the median is flagged: the
+/// repetitions disagree too much for the median to be trusted.
+pub const SPREAD_FLAG_PCT: f64 = 15.0;
+
+/// The median and range of one metric over a cell's repetitions.
+#[derive(Clone, Debug, Serialize)]
+pub struct Spread {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    pub n: usize,
+    /// (max − min) / median, in percent.
+    pub spread_pct: f64,
+    pub flagged: bool,
+}
+
+impl Spread {
+    pub fn of(values: &[f64]) -> Option<Spread> {
+        let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        };
+        let (min, max) = (v[0], v[n - 1]);
+        let spread_pct = if median > 0.0 {
+            (max - min) / median * 100.0
+        } else {
+            0.0
+        };
+        Some(Spread {
+            median,
+            min,
+            max,
+            n,
+            spread_pct,
+            flagged: n > 1 && spread_pct > SPREAD_FLAG_PCT,
+        })
+    }
+}
+
+/// One backend at one concurrency level, over its repetitions.
+#[derive(Clone, Debug, Serialize)]
+pub struct Aggregate {
+    pub backend: Backend,
+    pub users: usize,
+    pub reps: usize,
+    pub rps: Spread,
+    pub p50_ms: Spread,
+    pub p95_ms: Spread,
+    pub p99_ms: Spread,
+    pub error_rate_pct: Spread,
+    pub server_cpu_ms_per_request: Spread,
+    pub db_cpu_ms_per_request: Option<Spread>,
+    pub server_peak_rss_mib: Spread,
+    pub db_peak_rss_mib: Option<Spread>,
+    /// All repetitions' failures together.
+    pub failures: u64,
+    /// False if any repetition's hits did not reconcile.
+    pub hits_reconciled: bool,
+}
+
+/// One endpoint of one backend at the busiest level (medians over reps).
+#[derive(Clone, Debug, Serialize)]
+pub struct EndpointAggregate {
+    pub backend: Backend,
+    pub users: usize,
+    pub endpoint: String,
+    pub rps: Spread,
+    pub p50_ms: Spread,
+    pub p95_ms: Spread,
+    pub p99_ms: Spread,
+    pub error_rate_pct: Spread,
+}
+
+pub fn aggregates(cells: &[CellResult], backends: &[Backend], levels: &[usize]) -> Vec<Aggregate> {
+    let mut out = Vec::new();
+    for &users in levels {
+        for &backend in backends {
+            let group: Vec<&CellResult> = cells
+                .iter()
+                .filter(|c| c.backend == backend && c.users == users)
+                .collect();
+            if group.is_empty() {
+                continue;
+            }
+            let s = |f: &dyn Fn(&CellResult) -> f64| {
+                Spread::of(&group.iter().map(|c| f(c)).collect::<Vec<_>>())
+            };
+            let opt = |f: &dyn Fn(&CellResult) -> Option<f64>| {
+                let v: Vec<f64> = group.iter().filter_map(|c| f(c)).collect();
+                Spread::of(&v)
+            };
+            let (Some(rps), Some(p50), Some(p95), Some(p99), Some(err), Some(cpu), Some(rss)) = (
+                s(&|c| c.rps),
+                s(&|c| c.overall.p50_ms),
+                s(&|c| c.overall.p95_ms),
+                s(&|c| c.overall.p99_ms),
+                s(&|c| c.error_rate_pct),
+                s(&|c| c.server_cpu_ms_per_request),
+                s(&|c| c.server_peak_rss_mib),
+            ) else {
+                continue;
+            };
+            out.push(Aggregate {
+                backend,
+                users,
+                reps: group.len(),
+                rps,
+                p50_ms: p50,
+                p95_ms: p95,
+                p99_ms: p99,
+                error_rate_pct: err,
+                server_cpu_ms_per_request: cpu,
+                db_cpu_ms_per_request: opt(&|c| c.db_cpu_ms_per_request),
+                server_peak_rss_mib: rss,
+                db_peak_rss_mib: opt(&|c| c.db_peak_rss_mib),
+                failures: group.iter().map(|c| c.failures).sum(),
+                hits_reconciled: group.iter().all(|c| c.hits_reconciled != Some(false)),
+            });
+        }
+    }
+    out
+}
+
+pub fn endpoint_aggregates(
+    cells: &[CellResult],
+    backends: &[Backend],
+    users: usize,
+) -> Vec<EndpointAggregate> {
+    let names: BTreeSet<&str> = cells
+        .iter()
+        .filter(|c| c.users == users)
+        .flat_map(|c| c.endpoints.iter().map(|e| e.name.as_str()))
+        .collect();
+    let mut out = Vec::new();
+    for &backend in backends {
+        for name in &names {
+            let eps: Vec<_> = cells
+                .iter()
+                .filter(|c| c.backend == backend && c.users == users)
+                .filter_map(|c| c.endpoints.iter().find(|e| e.name == *name))
+                .collect();
+            let s = |f: &dyn Fn(&shortlink_load::EndpointStats) -> f64| {
+                Spread::of(&eps.iter().map(|e| f(e)).collect::<Vec<_>>())
+            };
+            if let (Some(rps), Some(p50), Some(p95), Some(p99), Some(err)) = (
+                s(&|e| e.rps),
+                s(&|e| e.p50_ms),
+                s(&|e| e.p95_ms),
+                s(&|e| e.p99_ms),
+                s(&|e| e.error_rate_pct),
+            ) {
+                out.push(EndpointAggregate {
+                    backend,
+                    users,
+                    endpoint: name.to_string(),
+                    rps,
+                    p50_ms: p50,
+                    p95_ms: p95,
+                    p99_ms: p99,
+                    error_rate_pct: err,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Endpoints that write to the store. The redirect is one: every `GET
+/// /{code}` records a hit.
+pub fn is_write(endpoint: &str) -> bool {
+    endpoint.starts_with("POST ")
+        || endpoint.starts_with("PATCH ")
+        || endpoint.starts_with("DELETE ")
+        || endpoint == "GET /{code}"
+}
+
+/// The plain-language findings: ratios against memory, where each backend
+/// stops scaling, where writes and reads part ways, and how far to trust it.
+pub fn findings(
+    aggs: &[Aggregate],
+    eps: &[EndpointAggregate],
+    levels: &[usize],
+    loadavg: &str,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let get = |b: Backend, u: usize| aggs.iter().find(|a| a.backend == b && a.users == u);
+    let backends: Vec<Backend> = {
+        let mut v: Vec<Backend> = aggs.iter().map(|a| a.backend).collect();
+        v.dedup();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let top = levels
+        .iter()
+        .copied()
+        .filter(|&u| aggs.iter().any(|a| a.users == u))
+        .max();
+    let low = levels
+        .iter()
+        .copied()
+        .filter(|&u| aggs.iter().any(|a| a.users == u))
+        .min();
+    let (Some(top), Some(low)) = (top, low) else {
+        out.push("No cell completed; there is nothing to compare.".to_string());
+        return out;
+    };
+
+    // Throughput against memory, the no-storage baseline, at the busiest level.
+    if let Some(mem) = get(Backend::Memory, top) {
+        for b in backends.iter().filter(|b| **b != Backend::Memory) {
+            if let Some(a) = get(*b, top) {
+                out.push(format!(
+                    "At {top} users {b} serves {:.0} req/s, {:.0}% of memory's {:.0} req/s; its p99 is {:.1} ms against memory's {:.1} ms ({:.1}x).",
+                    a.rps.median,
+                    a.rps.median / mem.rps.median * 100.0,
+                    mem.rps.median,
+                    a.p99_ms.median,
+                    mem.p99_ms.median,
+                    ratio(a.p99_ms.median, mem.p99_ms.median),
+                ));
+            }
+        }
+    }
+
+    // Scaling: where throughput peaks along the sweep.
+    for b in &backends {
+        let series: Vec<(usize, f64)> = levels
+            .iter()
+            .filter_map(|&u| get(*b, u).map(|a| (u, a.rps.median)))
+            .collect();
+        if series.len() < 2 {
+            continue;
+        }
+        let (peak_u, peak) = series
+            .iter()
+            .copied()
+            .max_by(|x, y| x.1.total_cmp(&y.1))
+            .unwrap_or(series[0]);
+        let first = series[0].1;
+        let last = series[series.len() - 1];
+        out.push(format!(
+            "{b}: {:.0} req/s at {low} user(s), peak {peak:.0} req/s at {peak_u} users ({:.1}x), {:.0} req/s at {} users{}.",
+            first,
+            ratio(peak, first),
+            last.1,
+            last.0,
+            if last.1 < peak * 0.9 { " — past its peak, more users only queue" } else { "" },
+        ));
+    }
+
+    // Writes against reads, per backend, at the busiest level: the single
+    // SQLite writer shows as write latency growing faster than read latency.
+    let p95 = |b: Backend, write: bool| -> Option<f64> {
+        let v: Vec<f64> = eps
+            .iter()
+            .filter(|e| e.backend == b && e.users == top && is_write(&e.endpoint) == write)
+            .map(|e| e.p95_ms.median)
+            .collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    };
+    for b in &backends {
+        if let (Some(w), Some(r)) = (p95(*b, true), p95(*b, false)) {
+            out.push(format!(
+                "{b} at {top} users: write endpoints (create, update, delete, and the redirect, which records a hit) average p95 {w:.1} ms, read endpoints {r:.1} ms ({:.1}x).",
+                ratio(w, r)
+            ));
+        }
+    }
+    if backends.contains(&Backend::Sqlite) {
+        out.push(
+            "Why SQLite: one writer at a time per database file (WAL lets reads go on beside it), so every create, update, delete and hit queues on one lock; with more users the queue, not the work, sets the write latency. It needs no other process and no network hop, so at low concurrency it sits close to memory.".to_string(),
+        );
+    }
+    if backends.contains(&Backend::Mysql) {
+        if let (Some(my), Some(mem)) = (get(Backend::Mysql, low), get(Backend::Memory, low)) {
+            out.push(format!(
+                "Why MySQL: every query is a round trip over TCP to mariadbd (loopback here, a real network in production). At {low} user(s) its median latency is {:.2} ms against memory's {:.2} ms (+{:.2} ms per request); rows are locked per row, so writers do not queue behind one lock as they do on SQLite.",
+                my.p50_ms.median,
+                mem.p50_ms.median,
+                my.p50_ms.median - mem.p50_ms.median
+            ));
+        }
+        if let Some(my) = get(Backend::Mysql, top) {
+            if let Some(db) = &my.db_cpu_ms_per_request {
+                out.push(format!(
+                    "CPU per request at {top} users on MySQL: {:.3} ms in shortlink plus {:.3} ms in mariadbd; on a 2-core machine that shares its cores with the load generator, mariadbd's share is throughput the server cannot have.",
+                    my.server_cpu_ms_per_request.median, db.median
+                ));
+            }
+        }
+    }
+    for b in &backends {
+        if let Some(a) = get(*b, top) {
+            out.push(format!(
+                "{b}: {:.3} CPU-ms per request in the server at {top} users, peak RSS {:.0} MiB{}.",
+                a.server_cpu_ms_per_request.median,
+                a.server_peak_rss_mib.median,
+                a.db_peak_rss_mib
+                    .as_ref()
+                    .map_or(String::new(), |d| format!(
+                        " (mariadbd {:.0} MiB)",
+                        d.median
+                    )),
+            ));
+        }
+    }
+
+    let failures: u64 = aggs.iter().map(|a| a.failures).sum();
+    out.push(if failures == 0 {
+        "No request failed in any cell; every run's redirects reconciled with the hits.".to_string()
+    } else {
+        let bad: Vec<String> = aggs
+            .iter()
+            .filter(|a| a.failures > 0)
+            .map(|a| format!("{} at {} users: {} failed", a.backend, a.users, a.failures))
+            .collect();
+        format!("Requests failed: {}.", bad.join("; "))
+    });
+    if aggs.iter().any(|a| !a.hits_reconciled) {
+        out.push(
+            "Some runs' redirects did not reconcile with the hit count: see the cells table."
+                .to_string(),
+        );
+    }
+    let flagged: Vec<String> = aggs
+        .iter()
+        .filter(|a| a.rps.flagged)
+        .map(|a| format!("{}@{} ({:.0}%)", a.backend, a.users, a.rps.spread_pct))
+        .collect();
+    out.push(if flagged.is_empty() {
+        format!(
+            "Every req/s median had a spread within {SPREAD_FLAG_PCT:.0}% over its repetitions (load average at the start: {loadavg})."
+        )
+    } else {
+        format!(
+            "Req/s spread over {SPREAD_FLAG_PCT:.0}% of the median (do not trust these to that precision): {}. The load generator shares the machine with the servers, and the load average at the start was {loadavg}.",
+            flagged.join(", ")
+        )
+    });
+    out
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        f64::NAN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Medians, spread and the flag.
+    use super::*;
+
+    #[test]
+    fn median_and_spread() {
+        let s = Spread::of(&[100.0, 90.0, 130.0]).unwrap();
+        assert_eq!(s.median, 100.0);
+        assert_eq!((s.min, s.max), (90.0, 130.0));
+        assert!((s.spread_pct - 40.0).abs() < 1e-9);
+        assert!(s.flagged);
+        let s = Spread::of(&[100.0, 104.0, 98.0]).unwrap();
+        assert!(!s.flagged);
+        assert_eq!(Spread::of(&[1.0, 3.0]).unwrap().median, 2.0);
+        assert!(Spread::of(&[]).is_none());
+        assert!(!Spread::of(&[5.0]).unwrap().flagged);
+    }
+
+    #[test]
+    fn the_redirect_is_a_write() {
+        assert!(is_write("GET /{code}"));
+        assert!(is_write("PATCH /api/v1/links/{code}"));
+        assert!(!is_write("GET /api/v1/links/{code}"));
+        assert!(!is_write("GET /api/v1/stats"));
+    }
+}
