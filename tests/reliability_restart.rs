@@ -1,0 +1,283 @@
+//! No acknowledged write is lost when the server binary dies under a concurrent
+//! create load (SIGKILL), and a graceful stop (SIGTERM) cuts no request off.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Concurrent clients of the create load.
+const WORKERS: usize = 8;
+/// Upper bounds on the load, whichever comes first.
+const MAX_CREATES: usize = 20_000;
+const MAX_LOAD: Duration = Duration::from_secs(20);
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The real binary on the SQLite file `db`, silent, on `port`.
+fn start(db: &Path, port: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_shortlink"))
+        .current_dir(db.parent().unwrap())
+        .env(
+            "ROCKET_CONFIG",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/Rocket.toml"),
+        )
+        .env("ROCKET_PROFILE", "sqlite")
+        .env("ROCKET_ADDRESS", "127.0.0.1")
+        .env("ROCKET_PORT", port.to_string())
+        .env(
+            "ROCKET_DATABASES",
+            format!("{{sqlite={{url=\"sqlite://{}\"}}}}", db.display()),
+        )
+        .env("SHORTLINK_LOG", "off")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the shortlink binary")
+}
+
+async fn wait_ready(http: &reqwest::Client, port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let ok = http
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200);
+        if ok {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("server on port {port} not ready within 30 s");
+}
+
+/// Waits (bounded) for the child to exit; SIGKILLs that same PID if it does not.
+fn reap(child: &mut Child, within: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if let Ok(Some(s)) = child.try_wait() {
+            return Some(s);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+#[derive(Default)]
+struct Outcomes {
+    /// code → url, for every 201.
+    acked: HashMap<String, String>,
+    /// Requests answered with anything but 201.
+    other_status: Vec<(String, u16)>,
+    /// Requests that got no response: (code, url, was a connect error).
+    failed: Vec<(String, String, bool)>,
+}
+
+/// Creates links with client-chosen codes from `WORKERS` clients until a
+/// request fails (the server is gone), or the bounds are reached.
+/// A fresh connection per request: a reused keep-alive connection can be closed
+/// by the server between requests, which is no cut-off request.
+async fn create_load(port: u16, run: &'static str) -> Outcomes {
+    let out = Arc::new(Mutex::new(Outcomes::default()));
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..WORKERS {
+        let (http, out) = (http.clone(), out.clone());
+        tasks.push(tokio::spawn(async move {
+            for n in 0..MAX_CREATES / WORKERS {
+                if started.elapsed() > MAX_LOAD {
+                    break;
+                }
+                let code = format!("{run}{w}x{n}");
+                let url = format!("https://example.org/{run}/{w}/{n}?q={n}");
+                let res = http
+                    .post(format!("http://127.0.0.1:{port}/api/v1/links"))
+                    .json(&serde_json::json!({ "url": url, "code": code }))
+                    .send()
+                    .await;
+                let mut o = out.lock().unwrap();
+                match res {
+                    Ok(r) if r.status() == 201 => {
+                        o.acked.insert(code, url);
+                    }
+                    Ok(r) => o.other_status.push((code, r.status().as_u16())),
+                    Err(e) => {
+                        o.failed.push((code, url, e.is_connect()));
+                        break;
+                    }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    Arc::try_unwrap(out).ok().unwrap().into_inner().unwrap()
+}
+
+/// Waits until the load has had `n` acknowledged creates (bounded).
+async fn until_acked(port: u16, n: usize) {
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(r) = http
+            .get(format!("http://127.0.0.1:{port}/api/v1/stats"))
+            .send()
+            .await
+        {
+            if let Ok(v) = r.json::<serde_json::Value>().await {
+                if v["links"].as_u64().unwrap_or(0) >= n as u64 {
+                    return;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the load did not reach {n} links within 20 s");
+}
+
+/// After a restart on the same file, every acknowledged code resolves to its URL.
+async fn assert_all_durable(db: &Path, acked: &HashMap<String, String>) -> Vec<String> {
+    let port = free_port();
+    let mut child = start(db, port);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    wait_ready(&http, port).await;
+    let mut lost = Vec::new();
+    for (code, url) in acked {
+        let r = http
+            .get(format!("http://127.0.0.1:{port}/{code}"))
+            .send()
+            .await
+            .unwrap();
+        let location = r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        if r.status() != 302 || location.as_deref() != Some(url.as_str()) {
+            lost.push(format!("{code}: {} {location:?}", r.status()));
+        }
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    reap(&mut child, Duration::from_secs(20)).expect("restarted server stops on SIGTERM");
+    lost
+}
+
+async fn exists(http: &reqwest::Client, port: u16, code: &str) -> bool {
+    http.get(format!("http://127.0.0.1:{port}/api/v1/links/{code}"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        == 200
+}
+
+/// SIGKILL in the middle of a concurrent create load: every 201 survives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_under_create_load_loses_no_acknowledged_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kill.db");
+    let port = free_port();
+    let mut child = start(&db, port);
+    wait_ready(&reqwest::Client::new(), port).await;
+
+    let load = tokio::spawn(create_load(port, "k"));
+    until_acked(port, 1000).await;
+    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    reap(&mut child, Duration::from_secs(10)).expect("SIGKILLed server is gone");
+    let out = tokio::time::timeout(Duration::from_secs(60), load)
+        .await
+        .expect("load ends once the server is gone")
+        .unwrap();
+
+    assert!(
+        out.other_status.is_empty(),
+        "non-201 answers: {:?}",
+        &out.other_status[..out.other_status.len().min(10)]
+    );
+    assert!(out.acked.len() >= 1000, "only {} creates", out.acked.len());
+    let lost = assert_all_durable(&db, &out.acked).await;
+    println!(
+        "SIGKILL: {} acknowledged creates checked after restart, {} lost, {} requests unanswered",
+        out.acked.len(),
+        lost.len(),
+        out.failed.len()
+    );
+    assert!(lost.is_empty(), "acknowledged writes lost: {lost:?}");
+}
+
+/// SIGTERM in the middle of a concurrent create load: the server drains, exits
+/// 0, and no request it accepted is cut off: every request without a response
+/// left no link behind, and every 201 survives a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_create_load_cuts_no_request_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("term.db");
+    let port = free_port();
+    let mut child = start(&db, port);
+    wait_ready(&reqwest::Client::new(), port).await;
+
+    let load = tokio::spawn(create_load(port, "t"));
+    until_acked(port, 1000).await;
+    let signalled = Instant::now();
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = reap(&mut child, Duration::from_secs(30)).expect("exit within 30 s of SIGTERM");
+    let drained_in = signalled.elapsed();
+    assert!(status.success(), "exit status {status} after SIGTERM");
+    let out = tokio::time::timeout(Duration::from_secs(60), load)
+        .await
+        .expect("load ends once the server is gone")
+        .unwrap();
+    assert!(
+        out.other_status.is_empty(),
+        "non-201 answers during the drain: {:?}",
+        &out.other_status[..out.other_status.len().min(10)]
+    );
+    assert!(out.acked.len() >= 1000, "only {} creates", out.acked.len());
+
+    // Restart and look: a request with no response must not have created its link.
+    let port2 = free_port();
+    let mut again = start(&db, port2);
+    let http = reqwest::Client::new();
+    wait_ready(&http, port2).await;
+    let mut cut_off = Vec::new();
+    for (code, _, connect) in &out.failed {
+        if exists(&http, port2, code).await {
+            cut_off.push(format!("{code} (connect error: {connect})"));
+        }
+    }
+    unsafe { libc::kill(again.id() as i32, libc::SIGTERM) };
+    reap(&mut again, Duration::from_secs(20)).expect("restarted server stops");
+    assert!(
+        cut_off.is_empty(),
+        "processed but never answered: {cut_off:?}"
+    );
+    let lost = assert_all_durable(&db, &out.acked).await;
+    println!(
+        "SIGTERM: drained and exited in {drained_in:?}; {} acknowledged creates checked, {} lost; \
+         {} requests unanswered after the listener closed, none of them written",
+        out.acked.len(),
+        lost.len(),
+        out.failed.len()
+    );
+    assert!(lost.is_empty(), "acknowledged writes lost: {lost:?}");
+}
