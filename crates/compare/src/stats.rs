@@ -293,7 +293,7 @@ pub fn findings(
     if backends.contains(&Backend::Mysql) {
         if let (Some(my), Some(mem)) = (get(Backend::Mysql, low), get(Backend::Memory, low)) {
             out.push(format!(
-                "Why MySQL: every query is a round trip over TCP to mariadbd (loopback here, a real network in production). At {low} user(s) its median latency is {:.2} ms against memory's {:.2} ms (+{:.2} ms per request); rows are locked per row, so writers do not queue behind one lock as they do on SQLite.",
+                "Why MySQL: every query is a round trip over TCP to mariadbd (loopback here, a real network in production). At {low} user(s) its median latency is {:.2} ms against memory's {:.2} ms (+{:.2} ms per request); InnoDB locks rows, not the database, so writers to different links do not queue behind one lock as they do on SQLite.",
                 my.p50_ms.median,
                 mem.p50_ms.median,
                 my.p50_ms.median - mem.p50_ms.median
