@@ -80,6 +80,10 @@ struct Cli {
     /// Allows creating and dropping shortlink_compare_* databases on --mysql-url.
     #[arg(long)]
     i_own_this_database: bool,
+    /// Measure nothing: rewrite DIR's report.md, report.html and summary.json
+    /// from its summary.json with this build's findings and rendering.
+    #[arg(long, value_name = "DIR")]
+    rerender: Option<PathBuf>,
 }
 
 fn main() {
@@ -191,6 +195,11 @@ fn git_sha() -> String {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<i32> {
+    if let Some(dir) = &cli.rerender {
+        Report::rerender(dir)?.write(dir)?;
+        eprintln!("shortlink-compare: rewrote the report in {}", dir.display());
+        return Ok(0);
+    }
     let plan = plan_from(&cli)?;
     let binary = server_binary(&cli)?;
     if cli.mysql_url.is_some() && !cli.i_own_this_database {

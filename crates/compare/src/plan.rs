@@ -41,19 +41,24 @@ impl fmt::Display for Backend {
 }
 
 /// Everything that decides what is measured; written into the report as is.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Plan {
     pub backends: Vec<Backend>,
     pub users: Vec<usize>,
     pub reps: usize,
-    #[serde(serialize_with = "secs")]
+    #[serde(serialize_with = "secs", deserialize_with = "from_secs")]
     pub run_time: Duration,
-    #[serde(serialize_with = "secs")]
+    #[serde(serialize_with = "secs", deserialize_with = "from_secs")]
     pub warmup: Duration,
     /// Links created over HTTP before the warm-up, identical for every
     /// backend (same codes, same URLs, same order).
     pub seed_links: usize,
     pub quick: bool,
+}
+
+fn from_secs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let secs = f64::deserialize(d)?;
+    Duration::try_from_secs_f64(secs).map_err(serde::de::Error::custom)
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

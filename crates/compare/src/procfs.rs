@@ -1,7 +1,7 @@
 //! What /proc says about a process (CPU time, peak RSS) and about the
 //! machine (cores, memory, CPU model, load average, kernel).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// User + system CPU time of `pid` in milliseconds (fields 14 and 15 of
 /// /proc/PID/stat), or `None` once the process is gone.
@@ -46,7 +46,7 @@ fn status_kib(path: &str, key: &str) -> Option<u64> {
 }
 
 /// The machine the comparison ran on.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Machine {
     pub cores: usize,
     pub cpu_model: String,

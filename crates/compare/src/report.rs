@@ -108,6 +108,47 @@ impl Report {
         }
     }
 
+    /// Rebuilds a report from a `summary.json` this tool wrote, with the
+    /// current findings and rendering; the measurements and the run's own
+    /// times and load averages are kept as they were.
+    pub fn rerender(dir: &Path) -> anyhow::Result<Report> {
+        let path = dir.join("summary.json");
+        let v: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(&path).with_context(|| format!("read {}", path.display()))?,
+        )?;
+        let field = |k: &str| -> anyhow::Result<serde_json::Value> {
+            v.get(k)
+                .cloned()
+                .with_context(|| format!("summary.json lacks {k}"))
+        };
+        let machine: Machine = serde_json::from_value(field("machine")?)?;
+        let info = RunInfo {
+            started_at: serde_json::from_value(field("started_at")?)?,
+            git_sha: serde_json::from_value(field("git_sha")?)?,
+            versions: serde_json::from_value(field("versions")?)?,
+            mariadb_version: serde_json::from_value(field("mariadb_version")?)?,
+            machine: machine.clone(),
+            plan: serde_json::from_value(field("plan")?)?,
+            server_binary: serde_json::from_value(field("server_binary")?)?,
+        };
+        let cells: Vec<CellResult> = serde_json::from_value(field("cells")?)?;
+        let mut report = Report::build(
+            &info,
+            &cells,
+            serde_json::from_value(field("stopped_because")?)?,
+            serde_json::from_value(field("wall_secs")?)?,
+        );
+        report.finished_at = serde_json::from_value(field("finished_at")?)?;
+        report.machine = machine;
+        report.findings = stats::findings(
+            &report.aggregates,
+            &report.endpoints_busiest,
+            &report.plan.users,
+            &report.machine.loadavg_start,
+        );
+        Ok(report)
+    }
+
     /// Writes `summary.json`, `report.md` and `report.html` into `dir`.
     pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
         let json = serde_json::to_vec_pretty(self)?;
