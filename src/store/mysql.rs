@@ -116,6 +116,20 @@ impl Store for MySqlStore {
     }
 
     async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit> {
+        // Read first, count last: if the database fails between the two, the
+        // client gets a 503 and no hit was counted. Counting first could count
+        // a redirect the client never received (seen in tests/outage.rs).
+        let row: Option<(String, Option<i64>)> =
+            sqlx::query_as("SELECT url, expires_at FROM links WHERE code = ?")
+                .bind(code.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(classify)?;
+        let url = match row {
+            None => return Ok(Hit::NotFound),
+            Some((_, Some(at))) if at <= now => return Ok(Hit::Expired),
+            Some((url, _)) => url,
+        };
         let counted = sqlx::query(
             "UPDATE links SET hits = hits + 1, last_hit_at = ? \
              WHERE code = ? AND (expires_at IS NULL OR expires_at > ?)",
@@ -128,17 +142,14 @@ impl Store for MySqlStore {
         .map_err(classify)?
         .rows_affected()
             > 0;
-        let row: Option<(String,)> = sqlx::query_as("SELECT url FROM links WHERE code = ?")
-            .bind(code.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(classify)?;
-        Ok(match (counted, row) {
-            (true, Some((url,))) => Hit::Redirect(TargetUrl::from_store(url)),
-            // Deleted between the two statements: the hit went with the link.
-            (true, None) | (false, None) => Hit::NotFound,
-            (false, Some(_)) => Hit::Expired,
-        })
+        if counted {
+            return Ok(Hit::Redirect(TargetUrl::from_store(url)));
+        }
+        // Deleted or expired by a PATCH between the two statements.
+        match self.get(code).await? {
+            Some(link) if link.is_expired(now) => Ok(Hit::Expired),
+            _ => Ok(Hit::NotFound),
+        }
     }
 
     async fn stats(&self, top: u32) -> StoreResult<Stats> {
