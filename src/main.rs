@@ -1,20 +1,52 @@
 //! The `shortlink` server binary: configuration comes from Rocket.toml and `ROCKET_*`.
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rocket::error::ErrorKind;
 
 #[rocket::main]
 async fn main() -> ExitCode {
     shortlink::telemetry::init_logging();
-    match shortlink::build(rocket::Config::figment()).launch().await {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(e) => {
-            // Inspecting the kind marks the error handled; an unhandled rocket::Error panics on drop.
-            match e.kind() {
-                // The failing fairing has already logged the one line that explains it.
-                rocket::error::ErrorKind::FailedFairings(_) => {}
-                kind => tracing::error!(error = %kind, "cannot start"),
-            }
-            ExitCode::FAILURE
+    let err = match shortlink::build(rocket::Config::figment()).launch().await {
+        Ok(rocket) => {
+            shortlink::startup::close(rocket.state()).await;
+            return ExitCode::SUCCESS;
         }
+        Err(e) => e,
+    };
+    // Inspecting the kind marks the error handled; an unhandled rocket::Error panics on drop.
+    let unfinished = match err.kind() {
+        // The failing fairing has already logged the one line that explains it.
+        ErrorKind::FailedFairings(_) => None,
+        // Rocket 0.5 can see its server end before it sees the shutdown signal,
+        // and then reports requests still in flight as a failed shutdown without
+        // waiting its grace period. Those requests are still running: wait for them.
+        ErrorKind::Shutdown(rocket, None) => Some(Arc::clone(rocket)),
+        kind => {
+            tracing::error!(error = %kind, "cannot start");
+            None
+        }
+    };
+    drop(err);
+    let Some(rocket) = unfinished else {
+        return ExitCode::FAILURE;
+    };
+    let shutdown = &rocket.config().shutdown;
+    let limit = Duration::from_secs(u64::from(shutdown.grace) + u64::from(shutdown.mercy));
+    let started = Instant::now();
+    // In-flight requests hold the other references to the Rocket.
+    while Arc::strong_count(&rocket) > 1 && started.elapsed() < limit {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    shortlink::startup::close(rocket.state()).await;
+    if Arc::strong_count(&rocket) > 1 {
+        tracing::warn!(
+            after_secs = limit.as_secs(),
+            "requests still running at the end of the grace period"
+        );
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }

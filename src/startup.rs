@@ -28,16 +28,18 @@ pub fn build(figment: Figment) -> Rocket<Build> {
                 tracing::info!(backend, address = %c.address, port = c.port, "shortlink listening");
             })
         }))
-        .attach(AdHoc::on_shutdown("close storage", |rocket| {
-            Box::pin(async move {
-                if let Some(app) = rocket.state::<App>() {
-                    app.store.close().await;
-                    tracing::info!("storage closed");
-                }
-            })
-        }))
         .mount("/", http::routes())
         .register("/", http::catchers::catchers())
+}
+
+/// Closes the store's pool once Rocket has finished serving. Not an
+/// `on_shutdown` fairing: those run when shutdown *begins*, while Rocket is
+/// still draining in-flight requests, which would then find the pool closed.
+pub async fn close(app: Option<&App>) {
+    if let Some(app) = app {
+        app.store.close().await;
+        tracing::info!("storage closed");
+    }
 }
 
 /// Opens the configured backend, or stops ignition with one log line that names

@@ -37,10 +37,13 @@ fn start(db: &Path, port: u16) -> Child {
             "ROCKET_DATABASES",
             format!("{{sqlite={{url=\"sqlite://{}\"}}}}", db.display()),
         )
-        .env("SHORTLINK_LOG", "off")
+        .env(
+            "SHORTLINK_LOG",
+            std::env::var("RR_LOG").unwrap_or_else(|_| "off".into()),
+        )
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
         .spawn()
         .expect("start the shortlink binary")
 }
