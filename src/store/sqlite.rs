@@ -170,11 +170,7 @@ impl Store for SqliteStore {
     }
 
     fn pool_stats(&self) -> Option<PoolStats> {
-        Some(PoolStats {
-            size: self.pool.size(),
-            idle: self.pool.num_idle(),
-            max: self.pool.options().get_max_connections(),
-        })
+        Some(PoolStats::of(&self.pool))
     }
 
     async fn close(&self) {
