@@ -229,24 +229,7 @@ impl Ctx {
                 }
             }
         }
-        let link = validate::created_link(&view).map_err(|f| f.context("POST /api/v1/links"))?;
-        if let Some(url) = body.get("url").and_then(Value::as_str) {
-            ensure!(
-                link.url == url,
-                "created link keeps the submitted url",
-                "sent {url:?}, got {:?}",
-                link.url
-            );
-        }
-        if let Some(code) = body.get("code").and_then(Value::as_str) {
-            ensure!(
-                link.code == code,
-                "created link keeps the requested code",
-                "sent {code:?}, got {:?}",
-                link.code
-            );
-        }
-        Ok(link)
+        validate::created_link_for(&view, &body).map_err(|f| f.context("POST /api/v1/links"))
     }
 
     /// Creates a link to a fresh URL with a generated code.

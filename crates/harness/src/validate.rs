@@ -265,6 +265,29 @@ pub fn created_link(view: &ResponseView) -> Result<Link, Failure> {
     Ok(link)
 }
 
+/// A 201 for the create request `body`: a valid created link that keeps the
+/// submitted `url` and, when one was asked for, the `code`.
+pub fn created_link_for(view: &ResponseView, body: &Value) -> Result<Link, Failure> {
+    let link = created_link(view)?;
+    if let Some(url) = body.get("url").and_then(Value::as_str) {
+        ensure!(
+            link.url == url,
+            "created link keeps the submitted url",
+            "sent {url:?}, got {:?}",
+            link.url
+        );
+    }
+    if let Some(code) = body.get("code").and_then(Value::as_str) {
+        ensure!(
+            link.code == code,
+            "created link keeps the requested code",
+            "sent {code:?}, got {:?}",
+            link.code
+        );
+    }
+    Ok(link)
+}
+
 /// A redirect: 302, `Location` equal to the link's URL, `Cache-Control:
 /// no-store` (so a browser or proxy cache cannot swallow hits).
 pub fn redirect(view: &ResponseView, url: &str) -> Result<(), Failure> {
