@@ -2,12 +2,16 @@
 //! over the limits, deeply nested JSON. The server stays up, keeps serving a
 //! well-behaved client promptly, and its memory stays bounded (VmHWM).
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+#[path = "support/binary.rs"]
+mod binary;
+
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+use binary::{free_port, wait_healthy, Running};
 
 /// Idle connections held open at once; well under the test's `ulimit -n`.
 const IDLE: usize = 2000;
@@ -17,14 +21,6 @@ const SLOW: usize = 50;
 const MAX_PEAK_RSS_KIB: u64 = 512 * 1024;
 /// What "promptly" means for the well-behaved client, on a loaded 2-core box.
 const PROMPT: Duration = Duration::from_secs(2);
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn vm_hwm_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -43,16 +39,6 @@ fn nofile_limit() -> u64 {
     };
     unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
     lim.rlim_cur
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // Our own child, by PID.
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// One raw HTTP/1.1 exchange; the status code, or None if the server closed
@@ -110,45 +96,19 @@ async fn abuse_leaves_the_server_up_prompt_and_bounded() {
     );
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_shortlink"))
-        .current_dir(dir.path())
-        .env(
-            "ROCKET_CONFIG",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/Rocket.toml"),
-        )
-        .env("ROCKET_PROFILE", "sqlite")
-        .env("ROCKET_ADDRESS", "127.0.0.1")
-        .env("ROCKET_PORT", port.to_string())
-        .env(
-            "ROCKET_DATABASES",
-            format!(
-                "{{sqlite={{url=\"sqlite://{}\"}}}}",
-                dir.path().join("abuse.db").display()
-            ),
-        )
-        .env("SHORTLINK_LOG", "off")
-        .stdin(Stdio::null())
+    let child = binary::on_sqlite(&dir.path().join("abuse.db"), port)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let server = Server(child);
+    let server = Running(child);
     let pid = server.0.id();
+    wait_healthy(port).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while http
-        .get(format!("http://127.0.0.1:{port}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "server not up within 30 s");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let baseline = probe(&http, port, 0).await;
     let rss_before = vm_hwm_kib(pid);
 

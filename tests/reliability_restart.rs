@@ -1,12 +1,16 @@
 //! No acknowledged write is lost when the server binary dies under a concurrent
 //! create load (SIGKILL), and a graceful stop (SIGTERM) cuts no request off.
 
+#[path = "support/binary.rs"]
+mod binary;
+
 use std::collections::HashMap;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use binary::{free_port, reap, signal, wait_healthy};
 
 /// Concurrent clients of the create load.
 const WORKERS: usize = 8;
@@ -14,68 +18,13 @@ const WORKERS: usize = 8;
 const MAX_CREATES: usize = 20_000;
 const MAX_LOAD: Duration = Duration::from_secs(20);
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The real binary on the SQLite file `db`, silent, on `port`.
+/// The real binary on the SQLite file `db`; `RR_LOG=info` shows its log.
 fn start(db: &Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_shortlink"))
-        .current_dir(db.parent().unwrap())
-        .env(
-            "ROCKET_CONFIG",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/Rocket.toml"),
-        )
-        .env("ROCKET_PROFILE", "sqlite")
-        .env("ROCKET_ADDRESS", "127.0.0.1")
-        .env("ROCKET_PORT", port.to_string())
-        .env(
-            "ROCKET_DATABASES",
-            format!("{{sqlite={{url=\"sqlite://{}\"}}}}", db.display()),
-        )
-        .env(
-            "SHORTLINK_LOG",
-            std::env::var("RR_LOG").unwrap_or_else(|_| "off".into()),
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::inherit())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the shortlink binary")
-}
-
-async fn wait_ready(http: &reqwest::Client, port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        let ok = http
-            .get(format!("http://127.0.0.1:{port}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200);
-        if ok {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut cmd = binary::on_sqlite(db, port);
+    if let Ok(level) = std::env::var("RR_LOG") {
+        cmd.env("SHORTLINK_LOG", level);
     }
-    panic!("server on port {port} not ready within 30 s");
-}
-
-/// Waits (bounded) for the child to exit; SIGKILLs that same PID if it does not.
-fn reap(child: &mut Child, within: Duration) -> Option<std::process::ExitStatus> {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if let Ok(Some(s)) = child.try_wait() {
-            return Some(s);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    None
+    cmd.spawn().expect("start the shortlink binary")
 }
 
 #[derive(Default)]
@@ -164,7 +113,7 @@ async fn assert_all_durable(db: &Path, acked: &HashMap<String, String>) -> Vec<S
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    wait_ready(&http, port).await;
+    wait_healthy(port).await;
     let mut lost = Vec::new();
     for (code, url) in acked {
         let r = http
@@ -180,7 +129,7 @@ async fn assert_all_durable(db: &Path, acked: &HashMap<String, String>) -> Vec<S
             lost.push(format!("{code}: {} {location:?}", r.status()));
         }
     }
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    signal(&child, libc::SIGTERM);
     reap(&mut child, Duration::from_secs(20)).expect("restarted server stops on SIGTERM");
     lost
 }
@@ -201,11 +150,11 @@ async fn sigkill_under_create_load_loses_no_acknowledged_write() {
     let db = dir.path().join("kill.db");
     let port = free_port();
     let mut child = start(&db, port);
-    wait_ready(&reqwest::Client::new(), port).await;
+    wait_healthy(port).await;
 
     let load = tokio::spawn(create_load(port, "k"));
     until_acked(port, 1000).await;
-    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    signal(&child, libc::SIGKILL);
     reap(&mut child, Duration::from_secs(10)).expect("SIGKILLed server is gone");
     let out = tokio::time::timeout(Duration::from_secs(60), load)
         .await
@@ -237,12 +186,12 @@ async fn sigterm_under_create_load_cuts_no_request_off() {
     let db = dir.path().join("term.db");
     let port = free_port();
     let mut child = start(&db, port);
-    wait_ready(&reqwest::Client::new(), port).await;
+    wait_healthy(port).await;
 
     let load = tokio::spawn(create_load(port, "t"));
     until_acked(port, 1000).await;
     let signalled = Instant::now();
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    signal(&child, libc::SIGTERM);
     let status = reap(&mut child, Duration::from_secs(30)).expect("exit within 30 s of SIGTERM");
     let drained_in = signalled.elapsed();
     assert!(status.success(), "exit status {status} after SIGTERM");
@@ -261,14 +210,14 @@ async fn sigterm_under_create_load_cuts_no_request_off() {
     let port2 = free_port();
     let mut again = start(&db, port2);
     let http = reqwest::Client::new();
-    wait_ready(&http, port2).await;
+    wait_healthy(port2).await;
     let mut cut_off = Vec::new();
     for (code, _, connect) in &out.failed {
         if exists(&http, port2, code).await {
             cut_off.push(format!("{code} (connect error: {connect})"));
         }
     }
-    unsafe { libc::kill(again.id() as i32, libc::SIGTERM) };
+    signal(&again, libc::SIGTERM);
     reap(&mut again, Duration::from_secs(20)).expect("restarted server stops");
     assert!(
         cut_off.is_empty(),

@@ -1,47 +1,25 @@
 //! The real binary: it starts with no configuration at all, stops gracefully,
 //! and refuses to start, plainly, when its database cannot be opened.
 
+#[path = "support/binary.rs"]
+mod binary;
+
 use std::io::Read;
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use binary::{free_port, reap};
 
+/// The binary in `dir` with a text log on pipes the test reads after exit.
 fn server(dir: &std::path::Path, envs: &[(&str, String)]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shortlink"));
-    cmd.current_dir(dir)
-        .env_remove("ROCKET_PROFILE")
-        .env_remove("ROCKET_DATABASES")
-        .env_remove("ROCKET_CONFIG")
-        .env("SHORTLINK_LOG_FORMAT", "text")
-        .env("NO_COLOR", "1")
+    let mut cmd = binary::command(dir);
+    cmd.env("SHORTLINK_LOG_FORMAT", "text")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (k, v) in envs {
         cmd.env(k, v);
     }
     cmd
-}
-
-/// Waits for exit, bounded; kills (by its own PID) a process that does not exit.
-fn wait_exit(child: &mut Child, within: Duration) -> Option<std::process::ExitStatus> {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Some(status);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    None
 }
 
 fn output(child: &mut Child) -> String {
@@ -76,9 +54,8 @@ fn starts_on_sqlite_with_no_configuration_and_stops_on_sigterm() {
         "SQLite file not created under ./data/"
     );
 
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let status =
-        wait_exit(&mut child, Duration::from_secs(20)).expect("no exit within 20 s of SIGTERM");
+    binary::signal(&child, libc::SIGTERM);
+    let status = reap(&mut child, Duration::from_secs(20)).expect("no exit within 20 s of SIGTERM");
     let log = output(&mut child);
     assert!(status.success(), "exit {status} after SIGTERM:\n{log}");
     assert!(log.contains("shortlink listening"), "{log}");
@@ -120,7 +97,7 @@ fn unreachable_mysql_fails_fast_with_a_masked_url() {
     )
     .spawn()
     .unwrap();
-    let status = wait_exit(&mut child, Duration::from_secs(30))
+    let status = reap(&mut child, Duration::from_secs(30))
         .expect("still running 30 s after a failed connect");
     let log = output(&mut child);
     assert!(!status.success(), "exit {status}:\n{log}");
@@ -154,7 +131,7 @@ fn uncreatable_sqlite_file_fails_with_the_reason() {
     )
     .spawn()
     .unwrap();
-    let status = wait_exit(&mut child, Duration::from_secs(30)).expect("still running");
+    let status = reap(&mut child, Duration::from_secs(30)).expect("still running");
     let log = output(&mut child);
     assert!(!status.success());
     assert!(
