@@ -84,6 +84,15 @@ fn report_dir(out: &Path) -> PathBuf {
 fn quick_comparison_reports_every_backend() {
     let compare = compare_binary();
     let out = tempfile::tempdir().expect("temporary directory");
+    // Pool sizes neither Rocket's defaults nor the shipped Rocket.toml use:
+    // seen in the report only if every server really ran with this file.
+    let config = out.path().join("Rocket.toml");
+    std::fs::write(
+        &config,
+        "[sqlite.databases.sqlite]\nmax_connections = 3\n\n\
+         [mysql.databases.mysql]\nmax_connections = 5\n",
+    )
+    .expect("write the test Rocket.toml");
     let started = std::time::Instant::now();
     let run = Command::new(&compare)
         .args([
@@ -93,6 +102,8 @@ fn quick_comparison_reports_every_backend() {
             "--out",
         ])
         .arg(out.path())
+        .arg("--config")
+        .arg(&config)
         .output()
         .expect("run shortlink-compare");
     let stderr = String::from_utf8_lossy(&run.stderr);
@@ -133,6 +144,19 @@ fn quick_comparison_reports_every_backend() {
     assert!(num(&summary, "machine.mem_total_mib") > 0.0);
     assert_eq!(summary["plan"]["users"], serde_json::json!([8]));
     assert_eq!(summary["cells"].as_array().map(Vec::len), Some(3));
+    let canonical = std::fs::canonicalize(&config).expect("config path");
+    assert_eq!(summary["plan"]["config"], canonical.display().to_string());
+    for (backend, pool) in [
+        ("memory", Value::Null),
+        ("sqlite", 3.into()),
+        ("mysql", 5.into()),
+    ] {
+        let cell = summary["cells"]
+            .as_array()
+            .and_then(|cells| cells.iter().find(|c| c["backend"] == backend))
+            .unwrap_or_else(|| panic!("no {backend} cell"));
+        assert_eq!(cell["pool_max_connections"], pool, "{backend}'s pool size");
+    }
     let aggregates = summary["aggregates"].as_array().expect("aggregates");
     for backend in BACKENDS {
         assert_eq!(
@@ -210,6 +234,10 @@ fn quick_comparison_reports_every_backend() {
             "report.md lacks {backend}'s per-endpoint rows"
         );
     }
+    assert!(
+        md.contains("database pool: sqlite 3, mysql 5 connections"),
+        "report.md does not state the pool sizes the servers ran with"
+    );
     for heading in [
         "## Findings",
         "## By backend and concurrency",

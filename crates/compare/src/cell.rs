@@ -45,6 +45,9 @@ pub struct CellResult {
     pub db_cpu_ms: Option<f64>,
     pub db_cpu_ms_per_request: Option<f64>,
     pub db_peak_rss_mib: Option<f64>,
+    /// The server's database pool size, from its `/metrics`.
+    #[serde(default)]
+    pub pool_max_connections: Option<u32>,
     /// Goose's raw JSON report, relative to the report directory.
     pub goose_report: String,
     pub wall_secs: f64,
@@ -88,7 +91,8 @@ pub async fn run(
         procfs::reset_peak_rss(pid);
     }
     let log = env.scratch.join(format!("{id}.server.log"));
-    let server = Server::start(env.server_binary, &db, env.scratch, &log).await?;
+    let config = env.plan.config.as_deref();
+    let server = Server::start(env.server_binary, config, &db, env.scratch, &log).await?;
     let result = measure(env, cell, &server, db_pid, stop).await;
     let stopped = server.stop();
     drop(db);
@@ -109,6 +113,10 @@ async fn measure(
     let id = cell.id();
     let plan = env.plan;
     let version = server.version().await.context("GET /version")?;
+    let pool_max_connections = server
+        .pool_max_connections()
+        .await
+        .context("GET /metrics")?;
     crate::seed::seed(&server.base_url, plan.seed_links)
         .await
         .with_context(|| format!("{id}: seeding"))?;
@@ -175,6 +183,7 @@ async fn measure(
         db_cpu_ms,
         db_cpu_ms_per_request: db_cpu_ms.map(per_request),
         db_peak_rss_mib: db_rss,
+        pool_max_connections,
         goose_report: format!("runs/{id}.json"),
         wall_secs: 0.0,
     };

@@ -67,6 +67,10 @@ struct Cli {
     /// The shortlink server binary [default: target/release/shortlink].
     #[arg(long)]
     server: Option<PathBuf>,
+    /// The Rocket.toml every server runs with, as shipped: pool sizes and
+    /// timeouts of each backend's profile; `none` for Rocket's built-in defaults.
+    #[arg(long, value_name = "PATH|none", default_value = "Rocket.toml")]
+    config: String,
     /// Directory the report directory is created in.
     #[arg(long, default_value = "reports")]
     out: PathBuf,
@@ -132,6 +136,7 @@ fn plan_from(cli: &Cli) -> anyhow::Result<Plan> {
         warmup: dur(&cli.warmup, "3s", "1s")?,
         seed_links: cli.seed_links.unwrap_or(if q { 50 } else { 200 }),
         quick: q,
+        config: server_config(&cli.config)?,
     };
     if plan.backends.is_empty() || plan.users.is_empty() {
         bail!("--backends and --users need at least one value each");
@@ -169,11 +174,26 @@ fn server_binary(cli: &Cli) -> anyhow::Result<PathBuf> {
     };
     if !path.is_file() {
         bail!(
-            "no server binary at {} (build it: cargo build --release --bin shortlink, or pass --server)",
+            "no server binary at {} (build it: cargo build --release -p shortlink, or pass --server)",
             path.display()
         );
     }
     Ok(std::fs::canonicalize(&path)?)
+}
+
+/// `--config`, made absolute (the servers run in a scratch directory).
+fn server_config(arg: &str) -> anyhow::Result<Option<String>> {
+    if arg == "none" {
+        return Ok(None);
+    }
+    let path = Path::new(arg);
+    if !path.is_file() {
+        bail!(
+            "no Rocket.toml at {arg}: run from the repository root, pass --config PATH, \
+             or --config none for Rocket's built-in defaults"
+        );
+    }
+    Ok(Some(std::fs::canonicalize(path)?.display().to_string()))
 }
 
 pub fn now_rfc3339() -> String {

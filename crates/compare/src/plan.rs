@@ -54,6 +54,11 @@ pub struct Plan {
     /// backend (same codes, same URLs, same order).
     pub seed_links: usize,
     pub quick: bool,
+    /// The Rocket.toml every server reads, its profile the backend's (the
+    /// cell's database, address and port override it); None: Rocket's
+    /// built-in defaults.
+    #[serde(default)]
+    pub config: Option<String>,
 }
 
 fn from_secs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
@@ -163,6 +168,7 @@ mod tests {
             warmup: Duration::ZERO,
             seed_links: 0,
             quick: false,
+            config: None,
         };
         let ids: Vec<String> = plan.cells().iter().map(Cell::id).collect();
         assert_eq!(

@@ -159,6 +159,33 @@ impl Report {
         Ok(())
     }
 
+    /// `sqlite 8, mysql 32 connections` as the servers reported it, per
+    /// backend in plan order; a backend whose cells disagree shows each size.
+    fn pool_sizes(&self) -> String {
+        let sizes: Vec<String> = self
+            .plan
+            .backends
+            .iter()
+            .filter_map(|&b| {
+                let mut seen: Vec<u32> = self
+                    .cells
+                    .iter()
+                    .filter(|c| c.backend == b)
+                    .filter_map(|c| c.pool_max_connections)
+                    .collect();
+                seen.sort_unstable();
+                seen.dedup();
+                let list: Vec<String> = seen.iter().map(u32::to_string).collect();
+                (!list.is_empty()).then(|| format!("{b} {}", list.join("/")))
+            })
+            .collect();
+        if sizes.is_empty() {
+            "not recorded".into()
+        } else {
+            format!("{} connections (memory has none)", sizes.join(", "))
+        }
+    }
+
     pub fn markdown(&self) -> String {
         let mut o = String::new();
         let _ = writeln!(o, "# shortlink backend comparison\n");
@@ -269,8 +296,17 @@ impl Report {
         );
         let _ = writeln!(
             o,
-            "- Each cell: a fresh database (memory: none; SQLite: a new file in a temp dir; MySQL: a new database on one throwaway MariaDB started for the whole run), a fresh server (`{}`, Rocket defaults, no Rocket.toml), {} links seeded over HTTP (same codes and URLs for every backend), {:.0} s warm-up with the same plan, then the measured run.",
+            "- Each cell: a fresh database (memory: none; SQLite: a new file in a temp dir; MySQL: a new database on one throwaway MariaDB started for the whole run), a fresh server (`{}`), {} links seeded over HTTP (same codes and URLs for every backend), {:.0} s warm-up with the same plan, then the measured run.",
             self.server_binary, p.seed_links, p.warmup.as_secs_f64()
+        );
+        let _ = writeln!(
+            o,
+            "- Server configuration: {}; database pool: {}.",
+            p.config.as_deref().map_or_else(
+                || "Rocket's built-in defaults (no Rocket.toml)".to_string(),
+                |c| format!("`{c}`, each backend's profile, the cell's database URL and port from the environment")
+            ),
+            self.pool_sizes()
         );
         let _ = writeln!(o, "- Goose options of every measured run: `{}` (shortlink-load's weighted mix, hit reconciliation on).", self.goose_args.join(" "));
         for (backend, v) in &self.versions {

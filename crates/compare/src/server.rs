@@ -1,7 +1,7 @@
 //! A fresh shortlink server per cell: the given binary on a free loopback
-//! port, the backend picked by its Rocket profile, started in a scratch
-//! directory (no Rocket.toml there, so every backend gets Rocket's defaults
-//! and nothing else), stopped by its PID.
+//! port, the backend picked by its Rocket profile of the given Rocket.toml
+//! (or of Rocket's defaults), started in a scratch directory, stopped by its
+//! PID.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -19,10 +19,11 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `binary` on `db` and waits (up to 30 s) until `/readyz` is 200.
-    /// Its stdout and stderr go to `log`.
+    /// Starts `binary` with `config` on `db` and waits (up to 30 s) until
+    /// `/readyz` is 200. Its stdout and stderr go to `log`.
     pub async fn start(
         binary: &Path,
+        config: Option<&str>,
         db: &CellDb,
         cwd: &Path,
         log: &Path,
@@ -37,10 +38,14 @@ impl Server {
             .env("ROCKET_PORT", port.to_string())
             .env("ROCKET_CLI_COLORS", "false")
             .env("SHORTLINK_LOG", "warn")
-            .env_remove("ROCKET_CONFIG")
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file);
+        match config {
+            Some(path) => cmd.env("ROCKET_CONFIG", path),
+            // A path that does not exist: Rocket reads no file at all.
+            None => cmd.env("ROCKET_CONFIG", "/nonexistent/Rocket.toml"),
+        };
         match db.rocket_databases() {
             Some(dbs) => cmd.env("ROCKET_DATABASES", dbs),
             None => cmd.env_remove("ROCKET_DATABASES"),
@@ -92,6 +97,20 @@ impl Server {
             .json()
             .await?;
         Ok(v)
+    }
+
+    /// The pool size the server runs with, from its `/metrics` (None for
+    /// the memory backend, which has no pool).
+    pub async fn pool_max_connections(&self) -> anyhow::Result<Option<u32>> {
+        let text = reqwest::get(format!("{}/metrics", self.base_url))
+            .await?
+            .error_for_status()?
+            .text()
+            .await?;
+        Ok(text.lines().find_map(|l| {
+            l.strip_prefix("shortlink_db_pool_max_connections ")
+                .and_then(|v| v.trim().parse().ok())
+        }))
     }
 
     /// SIGTERM by PID; the server drains and exits (SIGKILL after 15 s).
