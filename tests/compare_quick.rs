@@ -272,4 +272,24 @@ fn quick_comparison_reports_every_backend() {
             "report.html fetches something: {remote}"
         );
     }
+
+    // --agreement reads finished runs back: a run agrees with itself exactly.
+    let agree = Command::new(&compare)
+        .arg("--agreement")
+        .args([&dir, &dir])
+        .output()
+        .expect("run shortlink-compare --agreement");
+    let table = String::from_utf8_lossy(&agree.stdout);
+    assert!(
+        agree.status.success(),
+        "{table}{}",
+        String::from_utf8_lossy(&agree.stderr)
+    );
+    for backend in BACKENDS {
+        assert!(table.contains(&format!("| {backend} | 8 |")), "{table}");
+    }
+    assert!(
+        table.contains("3 of 3 medians within ±10% (largest change 0.0%)."),
+        "{table}"
+    );
 }

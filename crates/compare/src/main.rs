@@ -9,7 +9,9 @@
 //! - [`procfs`]: CPU time and peak RSS from /proc, the machine.
 //! - [`stats`]: medians, spread, per-endpoint numbers, findings.
 //! - [`report`], [`html`]: `summary.json`, `report.md`, `report.html`.
+//! - [`agreement`]: whether two runs' medians agree (`--agreement`).
 
+mod agreement;
 mod cell;
 mod database;
 mod html;
@@ -43,7 +45,8 @@ static STOP: AtomicBool = AtomicBool::new(false);
     about = "Load-test every shortlink backend on fresh databases and report how they compare",
     after_help = "Output: OUT/compare-<timestamp>/{report.md,report.html,summary.json,runs/*.json}.\n\
 Ctrl-C stops after killing the servers it started, and writes the report of the finished cells.\n\
-Exit status: 0 all cells ran without failed requests; 1 failures, a cell failed or interrupted; 2 bad options."
+Exit status: 0 all cells ran without failed requests; 1 failures, a cell failed or interrupted; 2 bad options.\n\
+With --agreement RUN_1 RUN_2 (report directories): 0 every median within --tolerance, 1 not."
 )]
 struct Cli {
     /// Backends to compare, comma-separated.
@@ -88,6 +91,13 @@ struct Cli {
     /// from its summary.json with this build's findings and rendering.
     #[arg(long, value_name = "DIR")]
     rerender: Option<PathBuf>,
+    /// Measure nothing: compare two finished runs' median req/s per backend
+    /// and level; exit 0 only if every one is within --tolerance.
+    #[arg(long, num_args = 2, value_names = ["RUN_1", "RUN_2"])]
+    agreement: Option<Vec<PathBuf>>,
+    /// How far (percent) a median may move between runs for --agreement.
+    #[arg(long, default_value_t = 10.0)]
+    tolerance: f64,
 }
 
 fn main() {
@@ -215,6 +225,21 @@ fn git_sha() -> String {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<i32> {
+    if let Some(runs) = &cli.agreement {
+        let throughput = |dir: &PathBuf| -> anyhow::Result<_> {
+            Ok(agreement::throughput(&Report::rerender(dir)?.aggregates))
+        };
+        let rows = agreement::rows(
+            &throughput(&runs[0])?,
+            &throughput(&runs[1])?,
+            cli.tolerance,
+        );
+        if rows.is_empty() {
+            bail!("the two runs have no backend × level in common");
+        }
+        print!("{}", agreement::markdown(&rows, cli.tolerance));
+        return Ok(if rows.iter().all(|r| r.within) { 0 } else { 1 });
+    }
     if let Some(dir) = &cli.rerender {
         Report::rerender(dir)?.write(dir)?;
         eprintln!("shortlink-compare: rewrote the report in {}", dir.display());
