@@ -7,7 +7,6 @@
 //! on its pooled connection, so another request misses a write it was told
 //! succeeded (sqlx#2543, fixed only in 0.8). Reading to the end finishes it.
 
-use rocket::tokio::sync::Mutex;
 use sqlx::SqlitePool;
 
 use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult};
@@ -16,11 +15,6 @@ use crate::store::sql_row::LinkRow;
 
 pub struct SqliteStore {
     pool: SqlitePool,
-    /// Writers take turns here, first come first served, before they reach
-    /// SQLite's one write lock. Contending for that lock instead means its
-    /// busy handler's sleep-and-retry, which idles the lock while writers
-    /// sleep: measured, it halved throughput from 32 users on (NOTES.md).
-    writer: Mutex<()>,
 }
 
 const COLUMNS: &str = "id, code, url, hits, created_at, last_hit_at, expires_at";
@@ -39,10 +33,7 @@ impl SqliteStore {
             tracing::warn!(journal_mode = %mode, "SQLite did not switch to WAL");
         }
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore {
-            pool,
-            writer: Mutex::new(()),
-        })
+        Ok(SqliteStore { pool })
     }
 }
 
@@ -61,7 +52,6 @@ impl Store for SqliteStore {
     }
 
     async fn insert(&self, code: Code, new: &NewLink) -> StoreResult<Link> {
-        let _turn = self.writer.lock().await;
         let rows: Vec<LinkRow> = sqlx::query_as(&format!(
             "INSERT INTO links (code, url, created_at, expires_at) VALUES (?, ?, ?, ?) RETURNING {COLUMNS}"
         ))
@@ -108,7 +98,6 @@ impl Store for SqliteStore {
 
     async fn update(&self, code: &Code, patch: &LinkPatch) -> StoreResult<Option<Link>> {
         // One statement, so a concurrent redirect's hit is never overwritten.
-        let _turn = self.writer.lock().await;
         let rows: Vec<LinkRow> = sqlx::query_as(&format!(
             "UPDATE links SET url = COALESCE(?, url), \
              expires_at = CASE WHEN ? THEN ? ELSE expires_at END \
@@ -125,7 +114,6 @@ impl Store for SqliteStore {
     }
 
     async fn delete(&self, code: &Code) -> StoreResult<bool> {
-        let _turn = self.writer.lock().await;
         let done = sqlx::query("DELETE FROM links WHERE code = ?")
             .bind(code.as_str())
             .execute(&self.pool)
@@ -135,7 +123,6 @@ impl Store for SqliteStore {
     }
 
     async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit> {
-        let turn = self.writer.lock().await;
         let urls: Vec<String> = sqlx::query_scalar(
             "UPDATE links SET hits = hits + 1, last_hit_at = ? \
              WHERE code = ? AND (expires_at IS NULL OR expires_at > ?) RETURNING url",
@@ -146,7 +133,6 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(classify)?;
-        drop(turn);
         if let Some(url) = first(urls) {
             return Ok(Hit::Redirect(TargetUrl::from_store(url)));
         }
