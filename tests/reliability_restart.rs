@@ -10,6 +10,8 @@ use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use tokio::task::JoinHandle;
+
 use binary::{free_port, reap, signal, wait_healthy};
 
 /// Concurrent clients of the create load.
@@ -143,30 +145,42 @@ async fn exists(http: &reqwest::Client, port: u16, code: &str) -> bool {
         == 200
 }
 
-/// SIGKILL in the middle of a concurrent create load: every 201 survives.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_under_create_load_loses_no_acknowledged_write() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("kill.db");
+/// A fresh server on `db` with the create load running and at least 1,000
+/// creates acknowledged: the moment to stop it.
+async fn server_under_load(db: &Path, run: &'static str) -> (Child, JoinHandle<Outcomes>) {
     let port = free_port();
-    let mut child = start(&db, port);
+    let child = start(db, port);
     wait_healthy(port).await;
-
-    let load = tokio::spawn(create_load(port, "k"));
+    let load = tokio::spawn(create_load(port, run));
     until_acked(port, 1000).await;
-    signal(&child, libc::SIGKILL);
-    reap(&mut child, Duration::from_secs(10)).expect("SIGKILLed server is gone");
+    (child, load)
+}
+
+/// The load's outcomes once the stopped server has ended it; every answer it
+/// got was a 201, and it got at least 1,000.
+async fn outcomes_after_stop(load: JoinHandle<Outcomes>) -> Outcomes {
     let out = tokio::time::timeout(Duration::from_secs(60), load)
         .await
         .expect("load ends once the server is gone")
         .unwrap();
-
     assert!(
         out.other_status.is_empty(),
         "non-201 answers: {:?}",
         &out.other_status[..out.other_status.len().min(10)]
     );
     assert!(out.acked.len() >= 1000, "only {} creates", out.acked.len());
+    out
+}
+
+/// SIGKILL in the middle of a concurrent create load: every 201 survives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_under_create_load_loses_no_acknowledged_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kill.db");
+    let (mut child, load) = server_under_load(&db, "k").await;
+    signal(&child, libc::SIGKILL);
+    reap(&mut child, Duration::from_secs(10)).expect("SIGKILLed server is gone");
+    let out = outcomes_after_stop(load).await;
     let lost = assert_all_durable(&db, &out.acked).await;
     println!(
         "SIGKILL: {} acknowledged creates checked after restart, {} lost, {} requests unanswered",
@@ -184,27 +198,13 @@ async fn sigkill_under_create_load_loses_no_acknowledged_write() {
 async fn sigterm_under_create_load_cuts_no_request_off() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("term.db");
-    let port = free_port();
-    let mut child = start(&db, port);
-    wait_healthy(port).await;
-
-    let load = tokio::spawn(create_load(port, "t"));
-    until_acked(port, 1000).await;
+    let (mut child, load) = server_under_load(&db, "t").await;
     let signalled = Instant::now();
     signal(&child, libc::SIGTERM);
     let status = reap(&mut child, Duration::from_secs(30)).expect("exit within 30 s of SIGTERM");
     let drained_in = signalled.elapsed();
     assert!(status.success(), "exit status {status} after SIGTERM");
-    let out = tokio::time::timeout(Duration::from_secs(60), load)
-        .await
-        .expect("load ends once the server is gone")
-        .unwrap();
-    assert!(
-        out.other_status.is_empty(),
-        "non-201 answers during the drain: {:?}",
-        &out.other_status[..out.other_status.len().min(10)]
-    );
-    assert!(out.acked.len() >= 1000, "only {} creates", out.acked.len());
+    let out = outcomes_after_stop(load).await;
 
     // Restart and look: a request with no response must not have created its link.
     let port2 = free_port();
