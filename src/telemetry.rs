@@ -149,6 +149,20 @@ impl Metrics {
             writeln!(out, "# TYPE shortlink_db_pool_max_connections gauge")?;
             writeln!(out, "shortlink_db_pool_max_connections {}", p.max)?;
         }
+        if let Some(w) = pool.and_then(|p| p.write_groups) {
+            writeln!(
+                out,
+                "# HELP shortlink_db_write_groups_total Transactions the SQLite writer committed."
+            )?;
+            writeln!(out, "# TYPE shortlink_db_write_groups_total counter")?;
+            writeln!(out, "shortlink_db_write_groups_total {}", w.groups)?;
+            writeln!(
+                out,
+                "# HELP shortlink_db_grouped_writes_total Writes those transactions carried."
+            )?;
+            writeln!(out, "# TYPE shortlink_db_grouped_writes_total counter")?;
+            writeln!(out, "shortlink_db_grouped_writes_total {}", w.writes)?;
+        }
         let Ok(routes) = self.routes.lock() else {
             return Ok(());
         };

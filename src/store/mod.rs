@@ -1,5 +1,6 @@
 //! Persistence behind one trait: the handlers never know which backend runs.
 
+mod group_commit;
 mod memory;
 mod mysql;
 mod sql_row;
@@ -81,6 +82,15 @@ pub struct PoolStats {
     pub size: u32,
     pub idle: usize,
     pub max: u32,
+    /// Only SQLite commits writes in groups.
+    pub write_groups: Option<WriteGroups>,
+}
+
+/// Transactions committed by a group-committing writer, and the writes in them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteGroups {
+    pub groups: u64,
+    pub writes: u64,
 }
 
 impl PoolStats {
@@ -89,6 +99,7 @@ impl PoolStats {
             size: pool.size(),
             idle: pool.num_idle(),
             max: pool.options().get_max_connections(),
+            write_groups: None,
         }
     }
 }

@@ -1,4 +1,6 @@
-//! The embedded default: one SQLite file in WAL mode, through a sqlx pool.
+//! The embedded default: one SQLite file in WAL mode. Reads go through a sqlx
+//! pool; writes through one connection that commits them in groups
+//! (`group_commit.rs`).
 //!
 //! Every statement here is read with `fetch_all`, never `fetch_one` or
 //! `fetch_optional`: sqlx 0.7 drops a half-read SQLite statement without
@@ -7,14 +9,18 @@
 //! on its pooled connection, so another request misses a write it was told
 //! succeeded (sqlx#2543, fixed only in 0.8). Reading to the end finishes it.
 
+use sqlx::sqlite::SqlitePoolOptions;
 use sqlx::SqlitePool;
 
+use super::group_commit::{GroupCommit, Job};
 use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult};
-use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats, TargetUrl};
+use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats};
 use crate::store::sql_row::LinkRow;
 
 pub struct SqliteStore {
+    /// Reads only: in WAL mode they never wait for the writer.
     pool: SqlitePool,
+    writes: GroupCommit,
 }
 
 const COLUMNS: &str = "id, code, url, hits, created_at, last_hit_at, expires_at";
@@ -33,7 +39,16 @@ impl SqliteStore {
             tracing::warn!(journal_mode = %mode, "SQLite did not switch to WAL");
         }
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool })
+        // Same file, busy timeout and acquire timeout as the read pool.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(pool.options().get_acquire_timeout())
+            .connect_with((*pool.connect_options()).clone())
+            .await?;
+        Ok(SqliteStore {
+            pool,
+            writes: GroupCommit::start(writer),
+        })
     }
 }
 
@@ -52,18 +67,9 @@ impl Store for SqliteStore {
     }
 
     async fn insert(&self, code: Code, new: &NewLink) -> StoreResult<Link> {
-        let rows: Vec<LinkRow> = sqlx::query_as(&format!(
-            "INSERT INTO links (code, url, created_at, expires_at) VALUES (?, ?, ?, ?) RETURNING {COLUMNS}"
-        ))
-        .bind(code.as_str())
-        .bind(new.url.as_str())
-        .bind(new.created_at)
-        .bind(new.expires_at)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(classify)?;
-        first(rows)
-            .map(Link::from)
+        self.writes
+            .write(|reply| Job::Insert(code, new.clone(), reply))
+            .await?
             .ok_or_else(|| StoreError::Other(anyhow::anyhow!("INSERT … RETURNING returned no row")))
     }
 
@@ -97,55 +103,21 @@ impl Store for SqliteStore {
     }
 
     async fn update(&self, code: &Code, patch: &LinkPatch) -> StoreResult<Option<Link>> {
-        // One statement, so a concurrent redirect's hit is never overwritten.
-        let rows: Vec<LinkRow> = sqlx::query_as(&format!(
-            "UPDATE links SET url = COALESCE(?, url), \
-             expires_at = CASE WHEN ? THEN ? ELSE expires_at END \
-             WHERE code = ? RETURNING {COLUMNS}"
-        ))
-        .bind(patch.url.as_ref().map(TargetUrl::as_str))
-        .bind(patch.expires_at.is_some())
-        .bind(patch.expires_at.flatten())
-        .bind(code.as_str())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(classify)?;
-        Ok(first(rows).map(Link::from))
+        self.writes
+            .write(|reply| Job::Update(code.clone(), patch.clone(), reply))
+            .await
     }
 
     async fn delete(&self, code: &Code) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM links WHERE code = ?")
-            .bind(code.as_str())
-            .execute(&self.pool)
+        self.writes
+            .write(|reply| Job::Delete(code.clone(), reply))
             .await
-            .map_err(classify)?;
-        Ok(done.rows_affected() > 0)
     }
 
     async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit> {
-        let urls: Vec<String> = sqlx::query_scalar(
-            "UPDATE links SET hits = hits + 1, last_hit_at = ? \
-             WHERE code = ? AND (expires_at IS NULL OR expires_at > ?) RETURNING url",
-        )
-        .bind(now)
-        .bind(code.as_str())
-        .bind(now)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(classify)?;
-        if let Some(url) = first(urls) {
-            return Ok(Hit::Redirect(TargetUrl::from_store(url)));
-        }
-        let exists: Vec<i64> = sqlx::query_scalar("SELECT id FROM links WHERE code = ?")
-            .bind(code.as_str())
-            .fetch_all(&self.pool)
+        self.writes
+            .write(|reply| Job::Hit(code.clone(), now, reply))
             .await
-            .map_err(classify)?;
-        Ok(if !exists.is_empty() {
-            Hit::Expired
-        } else {
-            Hit::NotFound
-        })
     }
 
     async fn stats(&self, top: u32) -> StoreResult<Stats> {
@@ -170,10 +142,14 @@ impl Store for SqliteStore {
     }
 
     fn pool_stats(&self) -> Option<PoolStats> {
-        Some(PoolStats::of(&self.pool))
+        Some(PoolStats {
+            write_groups: Some(self.writes.stats()),
+            ..PoolStats::of(&self.pool)
+        })
     }
 
     async fn close(&self) {
+        self.writes.close().await;
         self.pool.close().await;
     }
 }
