@@ -156,6 +156,17 @@ fn quick_comparison_reports_every_backend() {
             .and_then(|cells| cells.iter().find(|c| c["backend"] == backend))
             .unwrap_or_else(|| panic!("no {backend} cell"));
         assert_eq!(cell["pool_max_connections"], pool, "{backend}'s pool size");
+        // Only SQLite commits in groups; 8 users writing for seconds must
+        // have shared commits, or the measurement (or the grouping) is broken.
+        let per_commit = cell["writes_per_commit"].as_f64();
+        if backend == "sqlite" {
+            assert!(
+                per_commit.is_some_and(|n| n > 1.0),
+                "SQLite writes per commit: {per_commit:?}"
+            );
+        } else {
+            assert_eq!(per_commit, None, "{backend} has no write groups");
+        }
     }
     let aggregates = summary["aggregates"].as_array().expect("aggregates");
     for backend in BACKENDS {
@@ -237,6 +248,10 @@ fn quick_comparison_reports_every_backend() {
     assert!(
         md.contains("database pool: sqlite 3, mysql 5 connections"),
         "report.md does not state the pool sizes the servers ran with"
+    );
+    assert!(
+        md.contains("writes per commit at 8 user(s)"),
+        "report.md does not explain SQLite's group commit with its measured size"
     );
     for heading in [
         "## Findings",

@@ -48,6 +48,10 @@ pub struct CellResult {
     /// The server's database pool size, from its `/metrics`.
     #[serde(default)]
     pub pool_max_connections: Option<u32>,
+    /// SQLite: writes per committed transaction over the measured run, from
+    /// the server's group-commit counters (None on other backends).
+    #[serde(default)]
+    pub writes_per_commit: Option<f64>,
     /// Goose's raw JSON report, relative to the report directory.
     pub goose_report: String,
     pub wall_secs: f64,
@@ -114,9 +118,10 @@ async fn measure(
     let plan = env.plan;
     let version = server.version().await.context("GET /version")?;
     let pool_max_connections = server
-        .pool_max_connections()
+        .metrics()
         .await
-        .context("GET /metrics")?;
+        .context("GET /metrics")?
+        .pool_max_connections();
     crate::seed::seed(&server.base_url, plan.seed_links)
         .await
         .with_context(|| format!("{id}: seeding"))?;
@@ -144,11 +149,24 @@ async fn measure(
     let loadavg_1m = procfs::loadavg_1m();
     let server_cpu0 = procfs::cpu_ms(server.pid()).context("server CPU before the run")?;
     let db_cpu0 = db_pid.and_then(procfs::cpu_ms);
+    let groups0 = server
+        .metrics()
+        .await
+        .context("GET /metrics")?
+        .write_groups();
     let summary = shortlink_load::run(config)
         .await
         .with_context(|| format!("{id}: load run"))?;
     let server_cpu1 = procfs::cpu_ms(server.pid()).context("server CPU after the run")?;
     let db_cpu1 = db_pid.and_then(procfs::cpu_ms);
+    let groups1 = server
+        .metrics()
+        .await
+        .context("GET /metrics")?
+        .write_groups();
+    let writes_per_commit = groups0
+        .zip(groups1)
+        .map(|((g0, w0), (g1, w1))| (w1 - w0) / (g1 - g0).max(1.0));
     if stop() {
         bail!(Interrupted);
     }
@@ -184,6 +202,7 @@ async fn measure(
         db_cpu_ms_per_request: db_cpu_ms.map(per_request),
         db_peak_rss_mib: db_rss,
         pool_max_connections,
+        writes_per_commit,
         goose_report: format!("runs/{id}.json"),
         wall_secs: 0.0,
     };

@@ -99,18 +99,14 @@ impl Server {
         Ok(v)
     }
 
-    /// The pool size the server runs with, from its `/metrics` (None for
-    /// the memory backend, which has no pool).
-    pub async fn pool_max_connections(&self) -> anyhow::Result<Option<u32>> {
+    /// The server's `/metrics`, as served.
+    pub async fn metrics(&self) -> anyhow::Result<Metrics> {
         let text = reqwest::get(format!("{}/metrics", self.base_url))
             .await?
             .error_for_status()?
             .text()
             .await?;
-        Ok(text.lines().find_map(|l| {
-            l.strip_prefix("shortlink_db_pool_max_connections ")
-                .and_then(|v| v.trim().parse().ok())
-        }))
+        Ok(Metrics(text))
     }
 
     /// SIGTERM by PID; the server drains and exits (SIGKILL after 15 s).
@@ -118,5 +114,50 @@ impl Server {
         self.process
             .stop(Duration::from_secs(15))
             .map_err(|e| anyhow::anyhow!(e))
+    }
+}
+
+/// A `/metrics` page; only unlabelled samples are looked up.
+pub struct Metrics(String);
+
+impl Metrics {
+    pub fn value(&self, name: &str) -> Option<f64> {
+        self.0.lines().find_map(|l| {
+            l.strip_prefix(name)?
+                .strip_prefix(' ')
+                .and_then(|v| v.trim().parse().ok())
+        })
+    }
+
+    /// The database pool size (None for memory, which has no pool).
+    pub fn pool_max_connections(&self) -> Option<u32> {
+        self.value("shortlink_db_pool_max_connections")
+            .map(|v| v as u32)
+    }
+
+    /// SQLite's committed (transactions, writes) so far; None elsewhere.
+    pub fn write_groups(&self) -> Option<(f64, f64)> {
+        self.value("shortlink_db_write_groups_total")
+            .zip(self.value("shortlink_db_grouped_writes_total"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Metrics;
+
+    #[test]
+    fn reads_unlabelled_samples_by_exact_name() {
+        let m = Metrics(
+            "# HELP shortlink_db_write_groups_total x\n\
+             shortlink_db_pool_max_connections 8\n\
+             shortlink_db_write_groups_total 40\n\
+             shortlink_db_grouped_writes_total 1000\n"
+                .into(),
+        );
+        assert_eq!(m.pool_max_connections(), Some(8));
+        assert_eq!(m.write_groups(), Some((40.0, 1000.0)));
+        assert_eq!(m.value("shortlink_db_write_groups"), None);
+        assert_eq!(Metrics(String::new()).write_groups(), None);
     }
 }

@@ -70,6 +70,9 @@ pub struct Aggregate {
     pub db_cpu_ms_per_request: Option<Spread>,
     pub server_peak_rss_mib: Spread,
     pub db_peak_rss_mib: Option<Spread>,
+    /// SQLite's mean writes per committed transaction (group commit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub writes_per_commit: Option<Spread>,
     /// All repetitions' failures together.
     pub failures: u64,
     /// False if any repetition's hits did not reconcile.
@@ -131,6 +134,7 @@ pub fn aggregates(cells: &[CellResult], backends: &[Backend], levels: &[usize]) 
                 db_cpu_ms_per_request: opt(&|c| c.db_cpu_ms_per_request),
                 server_peak_rss_mib: rss,
                 db_peak_rss_mib: opt(&|c| c.db_peak_rss_mib),
+                writes_per_commit: opt(&|c| c.writes_per_commit),
                 failures: group.iter().map(|c| c.failures).sum(),
                 hits_reconciled: group.iter().all(|c| c.hits_reconciled != Some(false)),
             });
@@ -286,8 +290,23 @@ pub fn findings(
         }
     }
     if let (Some(sq), Some(mem)) = (get(Backend::Sqlite, low), get(Backend::Memory, low)) {
+        let grouped = |u: usize| {
+            get(Backend::Sqlite, u)
+                .and_then(|a| a.writes_per_commit.as_ref())
+                .map(|w| w.median)
+        };
+        let per_commit = match (grouped(low), grouped(top)) {
+            (Some(l), Some(t)) if top != low => Some(format!(
+                "{l:.1} writes per commit at {low} user(s) and {t:.1} at {top}"
+            )),
+            (Some(l), _) => Some(format!("{l:.1} writes per commit at {low} user(s)")),
+            _ => None,
+        };
+        let groups = per_commit.map_or_else(String::new, |n| format!(
+            " Concurrent writes share that flush: the server commits every write waiting at that moment in one transaction (group commit, see NOTES.md), {n}."
+        ));
         out.push(format!(
-            "Why SQLite: at {low} user(s) it serves {:.0}% of memory's req/s ({:.0} against {:.0}). Every write, including the hit each redirect records, is its own transaction, and with synchronous = FULL (see NOTES.md) it waits for an fsync of the write-ahead log before the response; writers also take turns on SQLite's single write lock (WAL lets reads go on beside it), so more users queue rather than share the flush.",
+            "Why SQLite: at {low} user(s) it serves {:.0}% of memory's req/s ({:.0} against {:.0}). Every write, including the hit each redirect records, waits for an fsync of the write-ahead log before its response (synchronous = FULL), on SQLite's one write lock; reads go on beside it (WAL).{groups}",
             sq.rps.median / mem.rps.median * 100.0,
             sq.rps.median,
             mem.rps.median
