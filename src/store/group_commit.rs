@@ -14,24 +14,21 @@
 //! whole group and every caller in it gets the error, so nothing is half
 //! written and nobody is told a write succeeded that did not.
 
-use sqlx::error::ErrorKind;
-use sqlx::{Connection, SqliteConnection, SqlitePool};
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use sqlx::error::ErrorKind;
+use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{classify, Hit, LinkPatch, StoreError, StoreResult, WriteGroups};
 use crate::domain::{Code, Link, NewLink, TargetUrl};
-use crate::store::sql_row::LinkRow;
+use crate::store::sql_row::{LinkRow, COLUMNS};
 
 /// Writes per transaction at most, so one group's wait stays short.
 const MAX_GROUP: usize = 256;
 /// Writes waiting beyond this hold their caller until the writer catches up.
 const QUEUE: usize = 1024;
-
-const COLUMNS: &str = "id, code, url, hits, created_at, last_hit_at, expires_at";
 
 type Reply<T> = oneshot::Sender<StoreResult<T>>;
 
@@ -105,7 +102,7 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>, committed: Arc<Co
         // A caller that gave up (store timeout, client gone) is not written
         // behind its back: its 503 then means "not written".
         jobs.retain(|job| !job.abandoned());
-        let mut group: VecDeque<Job> = jobs.drain(..).collect();
+        let mut group = jobs.drain(..);
         let mut answers = Vec::with_capacity(group.len());
         match run_group(&pool, &mut group, &mut answers).await {
             Ok(()) => {
@@ -119,25 +116,26 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>, committed: Arc<Co
             Err(e) => {
                 tracing::warn!(error = %e, writes = answers.len() + group.len(), "SQLite write group rolled back");
                 answers.into_iter().for_each(|a| a.fail(&e));
-                group.into_iter().for_each(|job| job.fail(&e));
+                group.for_each(|job| job.fail(&e));
             }
         }
     }
 }
 
 /// Runs the group's statements in one transaction, moving each job into
-/// `answers` as it runs. `Err` means the transaction was rolled back.
+/// `answers` as it runs; on `Err` (rolled back) the jobs not yet run are left
+/// in `group`.
 async fn run_group(
     pool: &SqlitePool,
-    group: &mut VecDeque<Job>,
+    group: &mut std::vec::Drain<'_, Job>,
     answers: &mut Vec<Answer>,
 ) -> StoreResult<()> {
-    if group.is_empty() {
+    if group.len() == 0 {
         return Ok(());
     }
     let mut conn = pool.acquire().await.map_err(classify)?;
     let mut tx = conn.begin().await.map_err(classify)?;
-    while let Some(job) = group.pop_front() {
+    for job in group.by_ref() {
         let (answer, group_failed) = job.run(&mut tx).await;
         answers.push(answer);
         if let Some(e) = group_failed {

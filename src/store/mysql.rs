@@ -7,13 +7,11 @@ use sqlx::MySqlPool;
 
 use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreResult};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats, TargetUrl};
-use crate::store::sql_row::LinkRow;
+use crate::store::sql_row::{LinkRow, COLUMNS};
 
 pub struct MySqlStore {
     pool: MySqlPool,
 }
-
-const COLUMNS: &str = "id, code, url, hits, created_at, last_hit_at, expires_at";
 
 impl MySqlStore {
     /// Applies the embedded migrations, then serves from the pool.

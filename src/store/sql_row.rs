@@ -2,6 +2,9 @@
 
 use crate::domain::{Code, Link, TargetUrl};
 
+/// The columns `LinkRow` reads, in its order.
+pub(crate) const COLUMNS: &str = "id, code, url, hits, created_at, last_hit_at, expires_at";
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct LinkRow {
     id: i64,

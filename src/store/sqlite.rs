@@ -15,15 +15,13 @@ use sqlx::SqlitePool;
 use super::group_commit::{GroupCommit, Job};
 use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats};
-use crate::store::sql_row::LinkRow;
+use crate::store::sql_row::{LinkRow, COLUMNS};
 
 pub struct SqliteStore {
     /// Reads only: in WAL mode they never wait for the writer.
     pool: SqlitePool,
     writes: GroupCommit,
 }
-
-const COLUMNS: &str = "id, code, url, hits, created_at, last_hit_at, expires_at";
 
 impl SqliteStore {
     /// Switches the file to WAL, applies the embedded migrations, then serves from the pool.
