@@ -21,6 +21,7 @@ use sqlx::error::ErrorKind;
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
+use super::sqlite::first;
 use super::{classify, Hit, LinkPatch, StoreError, StoreResult, WriteGroups};
 use crate::domain::{Code, Link, NewLink, TargetUrl};
 use crate::store::sql_row::{LinkRow, COLUMNS};
@@ -245,7 +246,7 @@ async fn insert(
     .bind(new.expires_at)
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().next().map(Link::from))
+    Ok(first(rows).map(Link::from))
 }
 
 async fn update(
@@ -265,7 +266,7 @@ async fn update(
     .bind(code.as_str())
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().next().map(Link::from))
+    Ok(first(rows).map(Link::from))
 }
 
 async fn delete(conn: &mut SqliteConnection, code: &Code) -> sqlx::Result<bool> {
@@ -286,7 +287,7 @@ async fn hit(conn: &mut SqliteConnection, code: &Code, now: i64) -> sqlx::Result
     .bind(now)
     .fetch_all(&mut *conn)
     .await?;
-    if let Some(url) = urls.into_iter().next() {
+    if let Some(url) = first(urls) {
         return Ok(Hit::Redirect(TargetUrl::from_store(url)));
     }
     let exists: Vec<i64> = sqlx::query_scalar("SELECT id FROM links WHERE code = ?")

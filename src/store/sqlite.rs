@@ -153,6 +153,6 @@ impl Store for SqliteStore {
 }
 
 /// The first row of a result read to the end (see the module note).
-fn first<T>(rows: Vec<T>) -> Option<T> {
+pub(super) fn first<T>(rows: Vec<T>) -> Option<T> {
     rows.into_iter().next()
 }
