@@ -117,11 +117,6 @@ async fn measure(
     let id = cell.id();
     let plan = env.plan;
     let version = server.version().await.context("GET /version")?;
-    let pool_max_connections = server
-        .metrics()
-        .await
-        .context("GET /metrics")?
-        .pool_max_connections();
     crate::seed::seed(&server.base_url, plan.seed_links)
         .await
         .with_context(|| format!("{id}: seeding"))?;
@@ -146,14 +141,13 @@ async fn measure(
     let config = LoadConfig::new(&server.base_url)
         .goose(plan.goose_args(cell.users, plan.run_time))
         .goose(["--report-file".to_string(), report.display().to_string()]);
+    // One scrape, before the CPU samples so it is not counted against the run.
+    let before = server.metrics().await.context("GET /metrics")?;
+    let pool_max_connections = before.pool_max_connections();
+    let groups0 = before.write_groups();
     let loadavg_1m = procfs::loadavg_1m();
     let server_cpu0 = procfs::cpu_ms(server.pid()).context("server CPU before the run")?;
     let db_cpu0 = db_pid.and_then(procfs::cpu_ms);
-    let groups0 = server
-        .metrics()
-        .await
-        .context("GET /metrics")?
-        .write_groups();
     let summary = shortlink_load::run(config)
         .await
         .with_context(|| format!("{id}: load run"))?;
