@@ -8,9 +8,11 @@
 //! - [`store`]     the `Store` trait and its memory, SQLite and MySQL backends
 //! - [`error`]     the one API error type and its JSON body
 //! - [`telemetry`] tracing set-up and Prometheus metrics
+//! - [`drain`]     when a stopping server has nothing left to finish
 
 pub mod config;
 pub mod domain;
+pub mod drain;
 pub mod error;
 pub mod http;
 pub mod startup;

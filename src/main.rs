@@ -5,17 +5,42 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rocket::error::ErrorKind;
+use shortlink::http::App;
+use shortlink::telemetry::Metrics;
 
 #[rocket::main]
 async fn main() -> ExitCode {
     shortlink::telemetry::init_logging();
-    let err = match shortlink::build(rocket::Config::figment()).launch().await {
-        Ok(rocket) => {
-            shortlink::startup::close(rocket.state()).await;
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => e,
+    let rocket = match shortlink::build(rocket::Config::figment()).ignite().await {
+        Ok(rocket) => rocket,
+        Err(e) => return after_error(e).await,
     };
+    let app = rocket.state::<App>().cloned();
+    let shutdown = &rocket.config().shutdown;
+    let limit = Duration::from_secs(u64::from(shutdown.grace) + u64::from(shutdown.mercy));
+    let in_flight = rocket
+        .state::<Metrics>()
+        .map(Metrics::in_flight)
+        .unwrap_or_default();
+    let drained =
+        shortlink::drain::drained(rocket.shutdown(), rocket.config().port, in_flight, limit);
+    tokio::select! {
+        launched = rocket.launch() => match launched {
+            Ok(_) => {
+                shortlink::startup::close(app.as_ref()).await;
+                ExitCode::SUCCESS
+            }
+            Err(e) => after_error(e).await,
+        },
+        // Nothing left to finish: exit now, not when Rocket's grace runs out.
+        () = drained => {
+            shortlink::startup::close(app.as_ref()).await;
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+async fn after_error(err: rocket::Error) -> ExitCode {
     // Inspecting the kind marks the error handled; an unhandled rocket::Error panics on drop.
     let unfinished = match err.kind() {
         // The failing fairing has already logged the one line that explains it.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tracing_subscriber::EnvFilter;
@@ -49,18 +49,32 @@ struct RouteSeries {
 /// Request counters and latency histograms per (method, route), plus gauges.
 #[derive(Default)]
 pub struct Metrics {
-    in_flight: AtomicI64,
+    in_flight: InFlight,
     hits_served: AtomicU64,
     routes: Mutex<BTreeMap<(String, String), RouteSeries>>,
 }
 
+/// Requests being handled now; shared with the shutdown watch (`drain.rs`).
+#[derive(Clone, Default)]
+pub struct InFlight(Arc<AtomicI64>);
+
+impl InFlight {
+    pub fn now(&self) -> i64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 impl Metrics {
+    pub fn in_flight(&self) -> InFlight {
+        self.in_flight.clone()
+    }
+
     pub fn request_started(&self) {
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.in_flight.0.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn request_finished(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.in_flight.0.fetch_sub(1, Ordering::Relaxed);
         let secs = elapsed.as_secs_f64();
         let slot = BUCKETS
             .iter()
@@ -114,7 +128,7 @@ impl Metrics {
         writeln!(
             out,
             "shortlink_http_requests_in_flight {}",
-            self.in_flight.load(Ordering::Relaxed)
+            self.in_flight.now()
         )?;
         writeln!(
             out,

@@ -28,6 +28,7 @@ use crate::error::ApiError;
 use crate::store::{Store, StoreResult};
 
 /// What every handler shares: the store chosen at start-up and the settings.
+#[derive(Clone)]
 pub struct App {
     pub store: Arc<dyn Store>,
     pub settings: Settings,
