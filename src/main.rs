@@ -16,8 +16,7 @@ async fn main() -> ExitCode {
         Err(e) => return after_error(e).await,
     };
     let app = rocket.state::<App>().cloned();
-    let shutdown = &rocket.config().shutdown;
-    let limit = Duration::from_secs(u64::from(shutdown.grace) + u64::from(shutdown.mercy));
+    let limit = drain_limit(rocket.config());
     let in_flight = rocket
         .state::<Metrics>()
         .map(Metrics::in_flight)
@@ -58,8 +57,7 @@ async fn after_error(err: rocket::Error) -> ExitCode {
     let Some(rocket) = unfinished else {
         return ExitCode::FAILURE;
     };
-    let shutdown = &rocket.config().shutdown;
-    let limit = Duration::from_secs(u64::from(shutdown.grace) + u64::from(shutdown.mercy));
+    let limit = drain_limit(rocket.config());
     let started = Instant::now();
     // In-flight requests hold the other references to the Rocket.
     while Arc::strong_count(&rocket) > 1 && started.elapsed() < limit {
@@ -74,4 +72,9 @@ async fn after_error(err: rocket::Error) -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// The longest a stop may take to finish in-flight requests: Rocket's grace and mercy.
+fn drain_limit(config: &rocket::Config) -> Duration {
+    Duration::from_secs(u64::from(config.shutdown.grace) + u64::from(config.shutdown.mercy))
 }
