@@ -23,20 +23,16 @@ async fn main() -> ExitCode {
         .unwrap_or_default();
     let drained =
         shortlink::drain::drained(rocket.shutdown(), rocket.config().port, in_flight, limit);
-    tokio::select! {
-        launched = rocket.launch() => match launched {
-            Ok(_) => {
-                shortlink::startup::close(app.as_ref()).await;
-                ExitCode::SUCCESS
-            }
-            Err(e) => after_error(e).await,
-        },
+    let launched = tokio::select! {
+        launched = rocket.launch() => launched.map(drop),
         // Nothing left to finish: exit now, not when Rocket's grace runs out.
-        () = drained => {
-            shortlink::startup::close(app.as_ref()).await;
-            ExitCode::SUCCESS
-        }
+        () = drained => Ok(()),
+    };
+    if let Err(e) = launched {
+        return after_error(e).await;
     }
+    shortlink::startup::close(app.as_ref()).await;
+    ExitCode::SUCCESS
 }
 
 async fn after_error(err: rocket::Error) -> ExitCode {
