@@ -5,7 +5,7 @@
 #   docker build --target load -t shortlink-load .   # the load test (the kit's client), same base
 #
 # Without a registry (CI here) the runtime stage is built from binaries
-# compiled outside, put in docker/prebuilt/ (scripts/containers does this):
+# compiled outside, put in docker/prebuilt/ (.ci/containers does this):
 #
 #   docker build --build-arg BINARIES=prebuilt --target runtime -t shortlink .
 #

@@ -3,7 +3,7 @@
 //! Layout, in reading order:
 //! - [`startup`]   builds the Rocket: settings, the chosen store, routes, fairings
 //! - [`config`]    typed settings read once from the Rocket profile
-//! - [`http`]      every route of the contract (`../shared/design/api.md`), its errors
+//! - [`http`]      every route of the contract (`docs/api.md`), its errors
 //! - [`domain`]    parsed values: codes, target URLs, cursors, timestamps, links
 //! - [`store`]     the `Store` trait and its memory, SQLite and MySQL backends
 //! - [`error`]     the one API error type and its JSON body

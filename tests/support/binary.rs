@@ -1,6 +1,6 @@
 //! The real `shortlink` binary as a child process, for the tests that need
 //! what only a process has: signals, an exit status, its own memory and log.
-//! Those tests include this file alone (`#[path = "support/binary.rs"]`)
+//! Those tests (`tests/binary/`) include this file alone
 //! rather than the in-process server support beside it.
 #![allow(dead_code)]
 

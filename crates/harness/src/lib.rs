@@ -1,5 +1,5 @@
 //! The shortlink endpoint harness: a catalogue of black-box checks of the HTTP
-//! contract (`shared/design/api.md`) that runs against any running instance.
+//! contract (`docs/api.md`) that runs against any running instance.
 //!
 //! Layout, in reading order:
 //! - [`view`]: [`ResponseView`], the client-agnostic response that every

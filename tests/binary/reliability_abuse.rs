@@ -2,8 +2,7 @@
 //! over the limits, deeply nested JSON. The server stays up, keeps serving a
 //! well-behaved client promptly, and its memory stays bounded (VmHWM).
 
-#[path = "support/binary.rs"]
-mod binary;
+use crate::binary;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! Property tests of the three parsers that stand between a client's bytes and
 //! the store: the target-URL validator, the code validator and the cursor
 //! decoder. None may panic on any input, and each accepts exactly what the
-//! contract (`shared/design/api.md`) and `/openapi.json` say it accepts.
+//! contract (`docs/api.md`) and `/openapi.json` say it accepts.
 
 use proptest::prelude::*;
 use proptest::string::string_regex;

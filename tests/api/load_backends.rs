@@ -2,7 +2,7 @@
 //! few users makes requests on every endpoint of the mix, fails none, and
 //! every successful redirect shows up as exactly one hit.
 
-mod support;
+use crate::support;
 
 use shortlink_load::{LoadConfig, LoadSummary};
 use support::{spawn_app, ALL_BACKENDS};

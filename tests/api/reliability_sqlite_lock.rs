@@ -2,7 +2,7 @@
 //! 503 `backend_unavailable` within the timeout (never a 500, never a hang),
 //! reads keep working or get the same 503, and the service recovers by itself.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! Fails when the server's own `/openapi.json` documents an operation that
 //! no check in the harness catalogue covers.
 
-mod support;
+use crate::support;
 
 use shortlink_harness::catalogue::{catalogue, covers};
 use shortlink_harness::validate::openapi_operations;

@@ -1,8 +1,7 @@
 //! The real binary: it starts with no configuration at all, stops gracefully,
 //! and refuses to start, plainly, when its database cannot be opened.
 
-#[path = "support/binary.rs"]
-mod binary;
+use crate::binary;
 
 use std::io::Read;
 use std::process::{Child, Command, Stdio};

@@ -2,7 +2,7 @@
 //! catalogue passes, and through each deliberately wrong proxy the check
 //! owning the broken rule fails.
 
-mod support;
+use crate::support;
 
 use shortlink_harness::{catalogue, failures, run_against, Outcome, RunOptions};
 use support::faulty_proxy::{self, Fault};

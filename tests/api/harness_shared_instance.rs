@@ -4,7 +4,7 @@
 //! trip over each other (unique codes, no empty-database assumption) and
 //! puts the server under the concurrent writes a real instance sees.
 
-mod support;
+use crate::support;
 
 use shortlink_harness::{catalogue, failures, run_against, RunOptions};
 use support::{spawn_app, Backend};

@@ -3,7 +3,7 @@
 //! default success), and redirects answered without counting a hit break the
 //! reconciliation.
 
-mod support;
+use crate::support;
 
 use shortlink_load::LoadConfig;
 use support::faulty_proxy::{self, Fault};

@@ -1,8 +1,7 @@
 //! No acknowledged write is lost when the server binary dies under a concurrent
 //! create load (SIGKILL), and a graceful stop (SIGTERM) cuts no request off.
 
-#[path = "support/binary.rs"]
-mod binary;
+use crate::binary;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! The whole catalogue through a real nginx reverse proxy in front of the
 //! server: the contract must hold as deployed, not only direct.
 
-mod support;
+use crate::support;
 
 use shortlink_harness::{catalogue, failures, run_against, RunOptions};
 use support::nginx::Nginx;

@@ -2,7 +2,7 @@
 //! 503s within the pool timeout, readiness follows the database, the service
 //! recovers by itself, and no redirect a client received goes uncounted.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

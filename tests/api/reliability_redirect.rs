@@ -1,7 +1,7 @@
 //! Open-redirect safety: only absolute http(s) targets are ever redirected to,
 //! and the `Location` header can never be split, injected or rewritten.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

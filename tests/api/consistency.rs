@@ -1,7 +1,7 @@
 //! Read-your-writes across the pool: a write the client was told succeeded is
 //! seen by the very next request, whichever pooled connection serves it.
 
-mod support;
+use crate::support;
 
 use support::{spawn_app, Backend, TestApp, ALL_BACKENDS};
 

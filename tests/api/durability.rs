@@ -1,6 +1,6 @@
 //! A 201 on the SQL backends survives a restart of the server, hits included.
 
-mod support;
+use crate::support;
 
 use support::{spawn_app, spawn_on, Backend};
 

@@ -1,0 +1,24 @@
+//! The in-process suite: each test starts the server inside the test process
+//! (a real Rocket on a free loopback port, a real database) and talks HTTP to
+//! it. One binary, one module per area, as in zero2prod's `tests/api/`.
+//!
+//! The contract runner (`tests/contract.rs`) and the tests that need the real
+//! binary's process (`tests/binary/`) are the other two test binaries.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod consistency;
+mod docs_api;
+mod durability;
+mod harness_coverage;
+mod harness_discrimination;
+mod harness_nginx;
+mod harness_shared_instance;
+mod load_backends;
+mod load_discrimination;
+mod openapi;
+mod outage;
+mod parsers;
+mod reliability_redirect;
+mod reliability_sqlite_lock;
