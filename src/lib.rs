@@ -1,6 +1,7 @@
 //! shortlink: a small link shortener, the service under test of the shortlink QA kit.
 //!
 //! Layout, in reading order:
+//! - [`lifecycle`] the process: ignite, serve, stop when drained, exit status
 //! - [`startup`]   builds the Rocket: settings, the chosen store, routes, fairings
 //! - [`config`]    typed settings read once from the Rocket profile
 //! - [`http`]      every route of the contract (`docs/api.md`), its errors
@@ -15,6 +16,7 @@ pub mod domain;
 pub mod drain;
 pub mod error;
 pub mod http;
+pub mod lifecycle;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

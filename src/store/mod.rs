@@ -1,6 +1,5 @@
 //! Persistence behind one trait: the handlers never know which backend runs.
 
-mod group_commit;
 mod memory;
 mod mysql;
 mod sql_row;

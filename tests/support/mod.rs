@@ -129,13 +129,15 @@ pub async fn spawn_with(db: TestDb, figment: Figment) -> TestApp {
             }
             Box::pin(async {})
         }))
-        .ignite()
+        ;
+    let server = shortlink::lifecycle::Server::ignite(rocket)
         .await
-        .unwrap_or_else(|e| panic!("server failed to ignite on {}: {e}", db.backend));
-    let shutdown = rocket.shutdown();
+        .unwrap_or_else(|code| panic!("server failed to ignite on {}: {code:?}", db.backend));
+    let shutdown = server.shutdown();
     let task = tokio::spawn(async move {
-        if let Err(e) = rocket.launch().await {
-            eprintln!("test server stopped with an error: {}", e.kind());
+        let code = server.serve().await;
+        if code != std::process::ExitCode::SUCCESS {
+            eprintln!("test server stopped with {code:?}");
         }
     });
     let port = tokio::time::timeout(std::time::Duration::from_secs(30), rx)

@@ -1,6 +1,6 @@
 //! The embedded default: one SQLite file in WAL mode. Reads go through a sqlx
 //! pool; writes through one connection that commits them in groups
-//! (`group_commit.rs`).
+//! (`writer.rs`).
 //!
 //! Every statement here is read with `fetch_all`, never `fetch_one` or
 //! `fetch_optional`: sqlx 0.7 drops a half-read SQLite statement without
@@ -12,7 +12,9 @@
 use sqlx::sqlite::SqlitePoolOptions;
 use sqlx::SqlitePool;
 
-use super::group_commit::{GroupCommit, Job};
+mod writer;
+
+use self::writer::{GroupCommit, Job};
 use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats};
 use crate::store::sql_row::{LinkRow, COLUMNS};
@@ -57,6 +59,11 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
+        if !self.writes.is_running() {
+            return Err(StoreError::Unavailable(
+                "the SQLite writer has stopped".into(),
+            ));
+        }
         sqlx::query("SELECT 1")
             .execute(&self.pool)
             .await
@@ -155,4 +162,28 @@ impl Store for SqliteStore {
 /// The first row of a result read to the end (see the module note).
 pub(super) fn first<T>(rows: Vec<T>) -> Option<T> {
     rows.into_iter().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::sqlite::SqliteConnectOptions;
+
+    use super::*;
+
+    /// `/readyz` asks `ping`: a store whose writer died is not ready, even
+    /// though its read pool still answers.
+    #[tokio::test]
+    async fn ping_fails_once_the_writer_has_died() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("t.db"))
+            .create_if_missing(true);
+        let pool = SqlitePool::connect_with(options).await.unwrap();
+        let store = SqliteStore::new(pool).await.unwrap();
+        assert!(store.ping().await.is_ok());
+        store.writes.kill();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let ping = store.ping().await;
+        assert!(matches!(ping, Err(StoreError::Unavailable(_))), "{ping:?}");
+    }
 }

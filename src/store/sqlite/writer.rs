@@ -21,8 +21,8 @@ use sqlx::error::ErrorKind;
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::sqlite::first;
-use super::{classify, Hit, LinkPatch, StoreError, StoreResult, WriteGroups};
+use super::first;
+use crate::store::{classify, Hit, LinkPatch, StoreError, StoreResult, WriteGroups};
 use crate::domain::{Code, Link, NewLink, TargetUrl};
 use crate::store::sql_row::{LinkRow, COLUMNS};
 
@@ -49,10 +49,14 @@ enum Answer {
 }
 
 pub(super) struct GroupCommit {
+    /// Closed once the writer task has ended, which it does only by panicking:
+    /// every write would then fail, so readiness asks this.
     queue: mpsc::Sender<Job>,
     /// One connection, held by the writer task only while it runs a group.
     pool: SqlitePool,
     committed: Arc<Committed>,
+    #[cfg(test)]
+    task: tokio::task::AbortHandle,
 }
 
 /// What the writer has committed so far; their ratio is the mean group size.
@@ -67,12 +71,33 @@ impl GroupCommit {
     pub(super) fn start(pool: SqlitePool) -> GroupCommit {
         let (queue, jobs) = mpsc::channel(QUEUE);
         let committed = Arc::new(Committed::default());
-        tokio::spawn(run(pool.clone(), jobs, committed.clone()));
+        let task = tokio::spawn(run(pool.clone(), jobs, committed.clone()));
+        #[cfg(test)]
+        let abort = task.abort_handle();
+        // Nobody else awaits the task: without this a panic would go unlogged.
+        tokio::spawn(async move {
+            if let Err(e) = task.await {
+                tracing::error!(error = %e, "the SQLite writer stopped; writes fail until restart");
+            }
+        });
         GroupCommit {
             queue,
             pool,
             committed,
+            #[cfg(test)]
+            task: abort,
         }
+    }
+
+    /// Whether writes can still be committed: false once the writer task died.
+    pub(super) fn is_running(&self) -> bool {
+        !self.queue.is_closed()
+    }
+
+    /// Ends the writer task as a panic would.
+    #[cfg(test)]
+    pub(super) fn kill(&self) {
+        self.task.abort();
     }
 
     pub(super) fn stats(&self) -> WriteGroups {
@@ -100,8 +125,10 @@ impl GroupCommit {
 async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>, committed: Arc<Committed>) {
     let mut jobs = Vec::with_capacity(MAX_GROUP);
     while queue.recv_many(&mut jobs, MAX_GROUP).await > 0 {
-        // A caller that gave up (store timeout, client gone) is not written
-        // behind its back: its 503 then means "not written".
+        // A caller that gave up (store timeout, client gone) before its group
+        // began is not written behind its back. One whose timeout falls while
+        // its group is already committing may still be written: a 503 says
+        // "unknown", not "not written" (NOTES.md, failure modes).
         jobs.retain(|job| !job.abandoned());
         let mut group = jobs.drain(..);
         let mut answers = Vec::with_capacity(group.len());
@@ -229,7 +256,7 @@ fn copy(e: &StoreError) -> StoreError {
     }
 }
 
-// Every statement is read to the end with `fetch_all`; see `sqlite.rs`.
+// Every statement is read to the end with `fetch_all`; see `sqlite/mod.rs`.
 
 async fn insert(
     conn: &mut SqliteConnection,
@@ -302,147 +329,4 @@ async fn hit(conn: &mut SqliteConnection, code: &Code, now: i64) -> sqlx::Result
 }
 
 #[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use futures::future::join_all;
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-
-    use super::*;
-
-    /// A migrated database in WAL mode, its writer, and a pool to look with.
-    async fn open(dir: &tempfile::TempDir, busy: Duration) -> (GroupCommit, SqlitePool) {
-        let options = SqliteConnectOptions::new()
-            .filename(dir.path().join("t.db"))
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .busy_timeout(busy);
-        let readers = SqlitePoolOptions::new()
-            .connect_with(options.clone())
-            .await
-            .unwrap();
-        sqlx::migrate!("migrations/sqlite")
-            .run(&readers)
-            .await
-            .unwrap();
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await
-            .unwrap();
-        (GroupCommit::start(writer), readers)
-    }
-
-    fn new_link(url: &str) -> NewLink {
-        NewLink {
-            code: None,
-            url: TargetUrl::from_store(url.to_owned()),
-            created_at: 1_700_000_000_000,
-            expires_at: None,
-        }
-    }
-
-    fn code(s: &str) -> Code {
-        Code::from_store(s.to_owned())
-    }
-
-    async fn hits(readers: &SqlitePool) -> Vec<(String, i64)> {
-        sqlx::query_as("SELECT code, hits FROM links ORDER BY code")
-            .fetch_all(readers)
-            .await
-            .unwrap()
-    }
-
-    // On the current-thread runtime the writer cannot run until every write
-    // below is queued, so they all land in one group.
-    #[tokio::test]
-    async fn concurrent_writes_share_one_transaction_and_a_taken_code_fails_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let (writes, readers) = open(&dir, Duration::from_secs(5)).await;
-        let inserts = ["aaaa", "bbbb", "aaaa", "cccc"].map(|c| {
-            writes.write(move |reply| Job::Insert(code(c), new_link("https://example.com/"), reply))
-        });
-        let results = join_all(inserts).await;
-        assert!(results[0].is_ok() && results[1].is_ok() && results[3].is_ok());
-        assert!(
-            matches!(results[2], Err(StoreError::CodeTaken)),
-            "{:?}",
-            results[2]
-        );
-        assert_eq!(
-            writes.stats(),
-            WriteGroups {
-                groups: 1,
-                writes: 4
-            }
-        );
-
-        let now = 1_700_000_000_001;
-        let redirects = (0..50).map(|_| writes.write(|reply| Job::Hit(code("bbbb"), now, reply)));
-        let missing = writes.write(|reply| Job::Hit(code("zzzz"), now, reply));
-        let (redirects, missing) = tokio::join!(join_all(redirects), missing);
-        assert!(redirects.iter().all(|h| matches!(h, Ok(Hit::Redirect(_)))));
-        assert_eq!(missing.unwrap(), Hit::NotFound);
-        assert_eq!(
-            writes.stats(),
-            WriteGroups {
-                groups: 2,
-                writes: 55
-            }
-        );
-        assert_eq!(
-            hits(&readers).await,
-            [("aaaa".into(), 0), ("bbbb".into(), 50), ("cccc".into(), 0)]
-        );
-    }
-
-    #[tokio::test]
-    async fn a_group_that_cannot_commit_writes_nothing_and_every_caller_hears_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let (writes, readers) = open(&dir, Duration::from_millis(200)).await;
-        writes
-            .write(|reply| Job::Insert(code("keep"), new_link("https://example.com/"), reply))
-            .await
-            .unwrap();
-
-        // Another process's writer: SQLite's lock, held past the busy timeout.
-        let mut other = readers.acquire().await.unwrap();
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut *other)
-            .await
-            .unwrap();
-        let (inserted, hit) = tokio::join!(
-            writes.write(|reply| Job::Insert(
-                code("lost"),
-                new_link("https://example.org/"),
-                reply
-            )),
-            writes.write(|reply| Job::Hit(code("keep"), 1, reply)),
-        );
-        let deleted = writes.write(|reply| Job::Delete(code("keep"), reply)).await;
-        sqlx::query("ROLLBACK").execute(&mut *other).await.unwrap();
-        drop(other);
-
-        assert!(
-            matches!(inserted, Err(StoreError::Unavailable(_))),
-            "{inserted:?}"
-        );
-        assert!(matches!(hit, Err(StoreError::Unavailable(_))), "{hit:?}");
-        assert!(
-            matches!(deleted, Err(StoreError::Unavailable(_))),
-            "{deleted:?}"
-        );
-        assert_eq!(hits(&readers).await, [("keep".into(), 0)]);
-        assert_eq!(
-            writes.stats(),
-            WriteGroups {
-                groups: 1,
-                writes: 1
-            }
-        );
-
-        // The writer goes on once the lock is free.
-        let hit = writes.write(|reply| Job::Hit(code("keep"), 1, reply)).await;
-        assert!(matches!(hit, Ok(Hit::Redirect(_))), "{hit:?}");
-    }
-}
+mod tests;
