@@ -12,12 +12,18 @@ use crate::store::{Backend, PoolStats};
 
 /// Rocket's own launch report and per-request lines would repeat ours.
 const DEFAULT_FILTER: &str = "info,rocket=warn,sqlx=warn";
+const LAUNCH_BANNER_OFF: &str = "rocket::launch=error";
 
 /// Installs the global subscriber: `SHORTLINK_LOG` is an EnvFilter directive
 /// (default `info`, Rocket and sqlx at `warn`), `SHORTLINK_LOG_FORMAT=json` switches to one JSON object per line.
 pub fn init_logging() {
-    let filter =
+    let mut filter =
         EnvFilter::try_from_env("SHORTLINK_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    // Rocket logs "Rocket has launched from …" at WARN on every start; our own
+    // "shortlink listening" line says it at INFO. Named explicitly, it shows.
+    if !std::env::var("SHORTLINK_LOG").is_ok_and(|f| f.contains("rocket::launch")) {
+        filter = filter.add_directive(LAUNCH_BANNER_OFF.parse().expect("a valid directive"));
+    }
     let json = std::env::var("SHORTLINK_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
