@@ -7,7 +7,7 @@ use sqlx::MySqlPool;
 
 use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreResult};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats, TargetUrl};
-use crate::store::sql_row::{LinkRow, COLUMNS};
+use crate::store::sql_row::{LinkRow, SharedReads, COLUMNS};
 
 pub struct MySqlStore {
     pool: MySqlPool,
@@ -69,22 +69,10 @@ impl Store for MySqlStore {
     }
 
     async fn list(&self, after: Option<Cursor>, limit: u32) -> StoreResult<Page> {
-        let after = after.unwrap_or(Cursor::START);
-        let rows: Vec<LinkRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM links WHERE created_at < ? OR (created_at = ? AND id < ?) \
-             ORDER BY created_at DESC, id DESC LIMIT ?"
-        ))
-        .bind(after.created_at)
-        .bind(after.created_at)
-        .bind(after.id)
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(classify)?;
-        Ok(Page::from_overfetch(
-            rows.into_iter().map(Link::from).collect(),
-            limit,
-        ))
+        SharedReads(&self.pool)
+            .page_after(after.unwrap_or(Cursor::START), limit)
+            .await
+            .map_err(classify)
     }
 
     async fn update(&self, code: &Code, patch: &LinkPatch) -> StoreResult<Option<Link>> {
@@ -156,18 +144,11 @@ impl Store for MySqlStore {
                 .fetch_one(&self.pool)
                 .await
                 .map_err(classify)?;
-        let rows: Vec<LinkRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM links ORDER BY hits DESC, id DESC LIMIT ?"
-        ))
-        .bind(i64::from(top))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(classify)?;
-        Ok(Stats {
-            links,
-            hits,
-            top: rows.into_iter().map(Link::from).collect(),
-        })
+        let top = SharedReads(&self.pool)
+            .top_by_hits(top)
+            .await
+            .map_err(classify)?;
+        Ok(Stats { links, hits, top })
     }
 
     fn pool_stats(&self) -> Option<PoolStats> {

@@ -22,9 +22,9 @@ use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use super::first;
-use crate::store::{classify, Hit, LinkPatch, StoreError, StoreResult, WriteGroups};
 use crate::domain::{Code, Link, NewLink, TargetUrl};
 use crate::store::sql_row::{LinkRow, COLUMNS};
+use crate::store::{classify, Hit, LinkPatch, StoreError, StoreResult, WriteGroups};
 
 /// Writes per transaction at most, so one group's wait stays short.
 const MAX_GROUP: usize = 256;

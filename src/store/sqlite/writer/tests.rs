@@ -109,11 +109,7 @@ async fn a_group_that_cannot_commit_writes_nothing_and_every_caller_hears_it() {
         .await
         .unwrap();
     let (inserted, hit) = tokio::join!(
-        writes.write(|reply| Job::Insert(
-            code("lost"),
-            new_link("https://example.org/"),
-            reply
-        )),
+        writes.write(|reply| Job::Insert(code("lost"), new_link("https://example.org/"), reply)),
         writes.write(|reply| Job::Hit(code("keep"), 1, reply)),
     );
     let deleted = writes.write(|reply| Job::Delete(code("keep"), reply)).await;
@@ -157,10 +153,16 @@ async fn a_dead_writer_is_reported_and_refuses_writes() {
         }
         tokio::task::yield_now().await;
     }
-    assert!(!writes.is_running(), "the killed writer still counts as running");
+    assert!(
+        !writes.is_running(),
+        "the killed writer still counts as running"
+    );
     let written = writes
         .write(|reply| Job::Insert(code("dddd"), new_link("https://example.com/"), reply))
         .await;
-    assert!(matches!(written, Err(StoreError::Unavailable(_))), "{written:?}");
+    assert!(
+        matches!(written, Err(StoreError::Unavailable(_))),
+        "{written:?}"
+    );
     assert!(hits(&readers).await.is_empty());
 }
