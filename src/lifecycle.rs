@@ -57,7 +57,8 @@ impl Server {
             .state::<Metrics>()
             .map(Metrics::in_flight)
             .unwrap_or_default();
-        let drained = crate::drain::drained(rocket.shutdown(), rocket.config().port, in_flight, limit);
+        let drained =
+            crate::drain::drained(rocket.shutdown(), rocket.config().port, in_flight, limit);
         let launched = tokio::select! {
             launched = rocket.launch() => launched.map(drop),
             // Nothing left to finish: exit now, not when Rocket's grace runs out.

@@ -25,11 +25,11 @@ fn documented_in_markdown() -> Operations {
             .filter(|word| word.len() == 3)
             .filter_map(|word| word.parse::<u16>().ok())
             .collect();
-        let key = (method.to_ascii_lowercase(), path.trim_matches('`').to_string());
-        assert!(
-            ops.insert(key.clone(), statuses).is_none(),
-            "{key:?} twice"
+        let key = (
+            method.to_ascii_lowercase(),
+            path.trim_matches('`').to_string(),
         );
+        assert!(ops.insert(key.clone(), statuses).is_none(), "{key:?} twice");
     }
     ops
 }

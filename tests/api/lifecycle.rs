@@ -13,13 +13,19 @@ use crate::support::{test_figment, Backend, TestDb};
 
 /// One request on a keep-alive connection, which then stays open and idle.
 async fn idle_keep_alive(port: u16) -> TcpStream {
-    let mut conn = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+    let mut conn = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
     conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         .await
         .expect("send");
     let mut buf = [0u8; 1024];
     let n = conn.read(&mut buf).await.expect("read");
-    assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{:?}", String::from_utf8_lossy(&buf[..n]));
+    assert!(
+        buf[..n].starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&buf[..n])
+    );
     conn
 }
 
