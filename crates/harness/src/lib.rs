@@ -2,6 +2,9 @@
 //! contract (`docs/api.md`) that runs against any running instance.
 //!
 //! Layout, in reading order:
+//! - [`endpoints`]: the contract's path templates and endpoints (method +
+//!   template), written once; their names (`GET /{code}`) are the ones the
+//!   load test's reports and thresholds use.
 //! - [`view`]: [`ResponseView`], the client-agnostic response that every
 //!   validator reads (status, headers, body bytes), so reqwest here and goose
 //!   in the load test can feed the same validators.
@@ -21,6 +24,7 @@
 
 pub mod catalogue;
 pub mod check;
+pub mod endpoints;
 pub mod report;
 pub mod runner;
 pub mod target;
@@ -28,6 +32,7 @@ pub mod validate;
 pub mod view;
 
 pub use check::{Check, Failure};
+pub use endpoints::Endpoint;
 pub use runner::{failures, run_against, run_checks, Outcome, RunOptions};
 pub use target::{Ctx, Request, Target};
 pub use validate::{Link, Page, Stats};

@@ -10,6 +10,7 @@ use rand::Rng;
 use serde_json::{json, Value};
 
 use crate::check::Failure;
+use crate::endpoints::{link_path, redirect_path, LINKS};
 use crate::ensure;
 use crate::validate;
 use crate::validate::Link;
@@ -218,9 +219,7 @@ impl Ctx {
 
     /// POST /api/v1/links; demands a valid 201 and tracks the new code.
     pub async fn create(&self, body: Value) -> Result<Link, Failure> {
-        let view = self
-            .send(Request::new("POST", "/api/v1/links").json(&body))
-            .await?;
+        let view = self.send(Request::new("POST", LINKS).json(&body)).await?;
         if view.status == 201 {
             // Track before validating: a malformed 201 still created something.
             if let Ok(v) = view.json() {
@@ -239,8 +238,7 @@ impl Ctx {
 
     /// GET /api/v1/links/{code}, unvalidated.
     pub async fn get_link(&self, code: &str) -> Result<ResponseView, Failure> {
-        self.send(Request::get(format!("/api/v1/links/{code}")))
-            .await
+        self.send(Request::get(link_path(code))).await
     }
 
     /// GET /api/v1/links/{code}; demands a 200 with a valid link.
@@ -252,7 +250,7 @@ impl Ctx {
 
     /// GET /{code}, unvalidated (the redirect itself is what checks look at).
     pub async fn redirect(&self, code: &str) -> Result<ResponseView, Failure> {
-        self.send(Request::get(format!("/{code}"))).await
+        self.send(Request::get(redirect_path(code))).await
     }
 
     /// Demands that `code` does not exist: the proof that a rejected request
@@ -276,10 +274,7 @@ impl Ctx {
             Err(_) => return,
         };
         for code in codes {
-            let _ = self
-                .target
-                .send(Request::delete(format!("/api/v1/links/{code}")))
-                .await;
+            let _ = self.target.send(Request::delete(link_path(&code))).await;
         }
     }
 }

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::{LINK, LINKS};
 use crate::check::{Check, Failure};
+use crate::endpoints::{link_path, HEALTHZ};
 use crate::ensure;
 use crate::target::{Ctx, Request};
 use crate::validate;
@@ -105,7 +106,7 @@ fn create_rows() -> Vec<(&'static str, u16, &'static str, Build)> {
 }
 
 fn patch(ct: Option<&str>, code: &str, body: impl Into<Vec<u8>>) -> Request {
-    Request::new("PATCH", format!("/api/v1/links/{code}")).raw(ct, body.into())
+    Request::new("PATCH", link_path(code)).raw(ct, body.into())
 }
 
 fn patch_json(code: &str, body: Value) -> Request {
@@ -166,7 +167,7 @@ fn found_by_schemathesis() -> Vec<Check> {
             LINK,
             |ctx: Ctx| async move {
                 let link = ctx.create_fresh().await?;
-                let path = format!("/api/v1/links/{}", link.code);
+                let path = link_path(&link.code);
                 let view = ctx.send(Request::new("QUERY", &path)).await?;
                 validate::method_not_allowed(&view, &["GET", "PATCH", "DELETE"])
                     .map_err(|f| f.context(&format!("QUERY {path}")))
@@ -175,9 +176,9 @@ fn found_by_schemathesis() -> Vec<Check> {
         Check::new(
             "errors.unknown_method_on_healthz_405",
             "FROB",
-            "/healthz",
+            HEALTHZ,
             |ctx: Ctx| async move {
-                let view = ctx.send(Request::new("FROB", "/healthz")).await?;
+                let view = ctx.send(Request::new("FROB", HEALTHZ)).await?;
                 validate::method_not_allowed(&view, &["GET"])
                     .map_err(|f| f.context("FROB /healthz"))
             },
@@ -189,7 +190,7 @@ fn found_by_schemathesis() -> Vec<Check> {
             LINK,
             |ctx: Ctx| async move {
                 let link = ctx.create_fresh().await?;
-                let path = format!("/api/v1/links/{}", link.code);
+                let path = link_path(&link.code);
                 let view = ctx
                     .send(
                         Request::new("PATCH", &path)

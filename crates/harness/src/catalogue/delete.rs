@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::LINK;
 use crate::check::{Check, Failure};
+use crate::endpoints::link_path;
 use crate::target::{Ctx, Request};
 use crate::validate;
 
@@ -30,7 +31,7 @@ async fn removes(ctx: Ctx) -> Result<(), Failure> {
     let code = ctx.fresh_code();
     ctx.create(json!({ "url": ctx.fresh_url(), "code": code }))
         .await?;
-    let path = format!("/api/v1/links/{code}");
+    let path = link_path(&code);
     let view = ctx.send(Request::delete(&path)).await?;
     validate::no_content(&view).map_err(|f| f.context("DELETE"))?;
     let view = ctx.get_link(&code).await?;
@@ -55,10 +56,7 @@ async fn removes(ctx: Ctx) -> Result<(), Failure> {
 
 async fn unknown_code(ctx: Ctx) -> Result<(), Failure> {
     let view = ctx
-        .send(Request::delete(format!(
-            "/api/v1/links/{}",
-            ctx.fresh_code()
-        )))
+        .send(Request::delete(link_path(&ctx.fresh_code())))
         .await?;
     validate::error(&view, 404, "not_found")
 }

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::{LINK, LINKS, STATS};
 use crate::check::{Check, Failure};
+use crate::endpoints::{link_path, HEALTHZ};
 use crate::target::{Ctx, Request};
 use crate::validate;
 
@@ -24,7 +25,7 @@ pub fn checks() -> Vec<Check> {
             "PUT",
             LINK,
             |ctx: Ctx| {
-                let path = format!("/api/v1/links/{}", ctx.fresh_code());
+                let path = link_path(&ctx.fresh_code());
                 wrong_method(ctx, "PUT", path, &["GET", "PATCH", "DELETE"])
             },
         ),
@@ -34,8 +35,8 @@ pub fn checks() -> Vec<Check> {
         Check::new(
             "errors.wrong_method_on_healthz_405",
             "POST",
-            "/healthz",
-            |ctx| wrong_method(ctx, "POST", "/healthz".to_string(), &["GET"]),
+            HEALTHZ,
+            |ctx| wrong_method(ctx, "POST", HEALTHZ.to_string(), &["GET"]),
         ),
     ]
 }

@@ -14,11 +14,8 @@ pub mod redirect;
 pub mod stats;
 pub mod update;
 
-/// OpenAPI path templates, written once.
-pub const LINKS: &str = "/api/v1/links";
-pub const LINK: &str = "/api/v1/links/{code}";
-pub const REDIRECT: &str = "/{code}";
-pub const STATS: &str = "/api/v1/stats";
+/// The path templates the checks use, from [`crate::endpoints`].
+pub use crate::endpoints::{LINK, LINKS, REDIRECT, STATS};
 
 /// Every check, in a stable order (endpoint by endpoint).
 pub fn catalogue() -> Vec<Check> {
@@ -84,8 +81,8 @@ mod tests {
     #[test]
     fn every_contract_endpoint_is_covered() {
         let checks = catalogue();
-        for (m, p) in CONTRACT_ENDPOINTS {
-            assert!(covers(&checks, m, p), "no check for {m} {p}");
+        for e in CONTRACT_ENDPOINTS {
+            assert!(covers(&checks, e.method, e.path), "no check for {e}");
         }
     }
 

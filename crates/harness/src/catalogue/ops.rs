@@ -6,33 +6,34 @@
 use serde_json::Value;
 
 use crate::check::{Check, Failure};
+use crate::endpoints::{HEALTHZ, METRICS, OPENAPI, READYZ, VERSION};
 use crate::ensure;
 use crate::target::{Ctx, Request};
 use crate::validate;
 
 pub fn checks() -> Vec<Check> {
     vec![
-        Check::new("ops.healthz_ok", "GET", "/healthz", healthz),
-        Check::new("ops.readyz_ready", "GET", "/readyz", readyz),
-        Check::new("ops.version_fields", "GET", "/version", version),
-        Check::new("ops.metrics_prometheus_text", "GET", "/metrics", metrics),
-        Check::new("ops.openapi_document", "GET", "/openapi.json", openapi),
+        Check::new("ops.healthz_ok", "GET", HEALTHZ, healthz),
+        Check::new("ops.readyz_ready", "GET", READYZ, readyz),
+        Check::new("ops.version_fields", "GET", VERSION, version),
+        Check::new("ops.metrics_prometheus_text", "GET", METRICS, metrics),
+        Check::new("ops.openapi_document", "GET", OPENAPI, openapi),
         Check::new(
             "ops.request_id_generated_when_absent",
             "GET",
-            "/healthz",
+            HEALTHZ,
             request_id_generated,
         ),
     ]
 }
 
 async fn healthz(ctx: Ctx) -> Result<(), Failure> {
-    let view = ctx.send(Request::get("/healthz")).await?;
+    let view = ctx.send(Request::get(HEALTHZ)).await?;
     validate::health(&view)
 }
 
 async fn readyz(ctx: Ctx) -> Result<(), Failure> {
-    let view = ctx.send(Request::get("/readyz")).await?;
+    let view = ctx.send(Request::get(READYZ)).await?;
     validate::status(&view, 200)?;
     validate::json_content_type(&view)?;
     let body = view.json()?;
@@ -45,7 +46,7 @@ async fn readyz(ctx: Ctx) -> Result<(), Failure> {
 }
 
 async fn version(ctx: Ctx) -> Result<(), Failure> {
-    let view = ctx.send(Request::get("/version")).await?;
+    let view = ctx.send(Request::get(VERSION)).await?;
     validate::status(&view, 200)?;
     validate::json_content_type(&view)?;
     let body = view.json()?;
@@ -62,19 +63,17 @@ async fn version(ctx: Ctx) -> Result<(), Failure> {
 }
 
 async fn metrics(ctx: Ctx) -> Result<(), Failure> {
-    let view = ctx.send(Request::get("/metrics")).await?;
+    let view = ctx.send(Request::get(METRICS)).await?;
     validate::prometheus_text(&view)
 }
 
 async fn openapi(ctx: Ctx) -> Result<(), Failure> {
-    let view = ctx.send(Request::get("/openapi.json")).await?;
+    let view = ctx.send(Request::get(OPENAPI)).await?;
     validate::openapi(&view).map(drop)
 }
 
 async fn request_id_generated(ctx: Ctx) -> Result<(), Failure> {
     // `send` already demands a non-empty X-Request-Id on every response.
-    let view = ctx
-        .send(Request::get("/healthz").without_request_id())
-        .await?;
+    let view = ctx.send(Request::get(HEALTHZ).without_request_id()).await?;
     validate::status(&view, 200)
 }

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::STATS;
 use crate::check::{Check, Failure};
+use crate::endpoints::link_path;
 use crate::ensure;
 use crate::target::{Ctx, Request};
 use crate::validate::{self, Stats};
@@ -79,9 +80,7 @@ async fn counters(ctx: Ctx) -> Result<(), Failure> {
         }
     }
     let (gone, _) = &links[2];
-    let view = ctx
-        .send(Request::delete(format!("/api/v1/links/{gone}")))
-        .await?;
+    let view = ctx.send(Request::delete(link_path(gone))).await?;
     validate::no_content(&view)?;
     let last = get_stats(&ctx).await?;
     ensure!(

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use super::LINK;
 use crate::check::{Check, Failure};
+use crate::endpoints::link_path;
 use crate::ensure;
 use crate::target::{Ctx, Request};
 use crate::validate::{self, Link};
@@ -25,7 +26,7 @@ pub fn checks() -> Vec<Check> {
 /// PATCH with a JSON body; demands a 200 link.
 pub async fn patch(ctx: &Ctx, code: &str, body: &Value) -> Result<Link, Failure> {
     let view = ctx
-        .send(Request::new("PATCH", format!("/api/v1/links/{code}")).json(body))
+        .send(Request::new("PATCH", link_path(code)).json(body))
         .await?;
     validate::link_response(&view, 200).map_err(|f| f.context("PATCH"))
 }
@@ -78,9 +79,7 @@ async fn lifecycle(ctx: Ctx) -> Result<(), Failure> {
         "link {}",
         read.raw
     );
-    let view = ctx
-        .send(Request::delete(format!("/api/v1/links/{code}")))
-        .await?;
+    let view = ctx.send(Request::delete(link_path(&code))).await?;
     validate::no_content(&view).map_err(|f| f.context("DELETE"))?;
     let view = ctx.redirect(&code).await?;
     validate::error(&view, 404, "not_found").map_err(|f| f.context("redirect after DELETE"))
@@ -121,7 +120,7 @@ async fn expires_at(ctx: Ctx) -> Result<(), Failure> {
 async fn unknown_code(ctx: Ctx) -> Result<(), Failure> {
     let view = ctx
         .send(
-            Request::new("PATCH", format!("/api/v1/links/{}", ctx.fresh_code()))
+            Request::new("PATCH", link_path(&ctx.fresh_code()))
                 .json(&json!({ "url": ctx.fresh_url() })),
         )
         .await?;

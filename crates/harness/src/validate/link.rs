@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use super::{json_content_type, status};
 use crate::check::Failure;
+use crate::endpoints::link_path;
 use crate::ensure;
 use crate::view::ResponseView;
 
@@ -140,7 +141,7 @@ pub fn link_response(view: &ResponseView, expected_status: u16) -> Result<Link, 
 /// /api/v1/links/{code}` (an absolute URL with that path is accepted too).
 pub fn created_link(view: &ResponseView) -> Result<Link, Failure> {
     let link = link_response(view, 201)?;
-    let want = format!("/api/v1/links/{}", link.code);
+    let want = link_path(&link.code);
     let location = view.header("location");
     ensure!(
         location.is_some_and(|l| l == want || (l.contains("://") && l.ends_with(&want))),

@@ -21,21 +21,8 @@ pub const RESERVED_CODES: &[&str] = &[
     "api", "healthz", "readyz", "metrics", "version", "openapi", "docs", "static",
 ];
 
-/// Every (method, OpenAPI path) pair the contract defines.
-pub const CONTRACT_ENDPOINTS: &[(&str, &str)] = &[
-    ("POST", "/api/v1/links"),
-    ("GET", "/api/v1/links"),
-    ("GET", "/api/v1/links/{code}"),
-    ("PATCH", "/api/v1/links/{code}"),
-    ("DELETE", "/api/v1/links/{code}"),
-    ("GET", "/{code}"),
-    ("GET", "/api/v1/stats"),
-    ("GET", "/healthz"),
-    ("GET", "/readyz"),
-    ("GET", "/version"),
-    ("GET", "/metrics"),
-    ("GET", "/openapi.json"),
-];
+/// Every operation the contract defines: [`crate::endpoints::CONTRACT`].
+pub use crate::endpoints::CONTRACT as CONTRACT_ENDPOINTS;
 
 /// Hand-made responses and links for the validators' unit tests.
 #[cfg(test)]

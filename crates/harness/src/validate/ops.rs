@@ -110,15 +110,15 @@ pub fn openapi(view: &ResponseView) -> Result<Value, Failure> {
         "/openapi.json has an info object",
         "missing info"
     );
-    for (method, path) in CONTRACT_ENDPOINTS {
+    for endpoint in CONTRACT_ENDPOINTS {
         let op = doc
             .get("paths")
-            .and_then(|p| p.get(*path))
-            .and_then(|p| p.get(method.to_ascii_lowercase()));
+            .and_then(|p| p.get(endpoint.path))
+            .and_then(|p| p.get(endpoint.method.to_ascii_lowercase()));
         ensure!(
             op.is_some_and(Value::is_object),
             "/openapi.json documents every contract endpoint",
-            "missing {method} {path}"
+            "missing {endpoint}"
         );
     }
     Ok(doc)
