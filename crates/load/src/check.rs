@@ -1,5 +1,5 @@
 //! The one shared check: a harness [`Request`] is sent as a goose request
-//! named by its route pattern, the response becomes a harness
+//! named by its endpoint's path template, the response becomes a harness
 //! [`ResponseView`], a harness validator judges it, and a broken rule becomes
 //! `set_failure`. So a 200 or 302 with a wrong body or header is a failure in
 //! goose's numbers, never a success.
@@ -10,21 +10,27 @@ use goose::goose::goose_method_from_method;
 use goose::metrics::GooseRequestMetric;
 use goose::prelude::*;
 use shortlink_harness::target::random_alnum;
-use shortlink_harness::{validate, Failure, Request, ResponseView};
+use shortlink_harness::{validate, Endpoint, Failure, Request, ResponseView};
 
 use crate::session::Session;
 
-/// Sends `req` and validates the answer; `route` is the request's name in
-/// every goose report (`/{code}`, `/api/v1/links/{code}`, ...), which goose
-/// prefixes with the method. `expect` is the status goose counts as success;
-/// the validator then decides whether that success stands.
+/// Sends `req`, a call of `endpoint`, and validates the answer. Goose names
+/// the request by the endpoint's template and prefixes the method, so every
+/// report reads [`Endpoint::name`] (`GET /{code}`). `expect` is the status
+/// goose counts as success; the validator then decides whether it stands.
 pub async fn send<T>(
     user: &mut GooseUser,
+    endpoint: Endpoint,
     req: Request,
-    route: &'static str,
     expect: u16,
     validator: impl FnOnce(&ResponseView) -> Result<T, Failure>,
 ) -> Result<T, Box<TransactionError>> {
+    debug_assert_eq!(
+        req.method, endpoint.method,
+        "{endpoint} sent as {}",
+        req.method
+    );
+    let route = endpoint.path;
     let method = reqwest::Method::from_bytes(req.method.as_bytes())
         .map_err(|e| custom(format!("bad method {:?}: {e}", req.method)))?;
     let goose_method = goose_method_from_method(method.clone())?;

@@ -33,6 +33,7 @@ pub mod thresholds;
 use anyhow::{anyhow, bail, Context};
 use goose::config::GooseConfiguration;
 use goose::prelude::*;
+use shortlink_harness::endpoints;
 
 pub use config::{LoadConfig, Mix};
 pub use summary::{EndpointStats, LoadSummary, Reconciliation};
@@ -155,9 +156,8 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
 /// validator (`set_failure` turned the others into failures), plus, with
 /// `--co-mitigation`, the synthetic requests goose back-fills.
 fn goose_redirects_ok(metrics: &GooseMetrics) -> u64 {
-    let key = format!("GET {}", personas::REDIRECT);
     metrics
         .requests
-        .get(&key)
+        .get(&endpoints::FOLLOW_LINK.name())
         .map_or(0, |r| r.success_count as u64)
 }

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use shortlink_harness::endpoints::{link_path, STATS};
 use shortlink_harness::{validate, Request, Target};
 
 use crate::session::KnownLink;
@@ -17,10 +18,10 @@ pub fn target(host: &str) -> anyhow::Result<Target> {
 /// Total hits as `/api/v1/stats` reports them, validated as stats.
 pub async fn total_hits(target: &Target) -> anyhow::Result<u64> {
     let view = target
-        .send(Request::get("/api/v1/stats"))
+        .send(Request::get(STATS))
         .await
-        .with_context(|| format!("GET {}/api/v1/stats", target.base_url()))?;
-    let stats = validate::stats(&view).context("GET /api/v1/stats")?;
+        .with_context(|| format!("GET {}{STATS}", target.base_url()))?;
+    let stats = validate::stats(&view).with_context(|| format!("GET {STATS}"))?;
     Ok(stats.hits)
 }
 
@@ -30,7 +31,7 @@ pub async fn total_hits(target: &Target) -> anyhow::Result<u64> {
 pub async fn delete_links(target: &Target, links: &[KnownLink]) -> (u64, u64) {
     let (mut deleted, mut failed) = (0, 0);
     for link in links {
-        let req = Request::delete(format!("/api/v1/links/{}", link.code));
+        let req = Request::delete(link_path(&link.code));
         match target.send(req).await {
             Ok(view) if validate::no_content(&view).is_ok() => deleted += 1,
             _ => failed += 1,

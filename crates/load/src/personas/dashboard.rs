@@ -3,9 +3,10 @@
 
 use goose::prelude::*;
 use rand::Rng;
+use shortlink_harness::endpoints::{GET_STATS, LIST_LINKS};
 use shortlink_harness::{validate, Request};
 
-use super::{read, session, LINKS, STATS};
+use super::{read, session};
 use crate::check;
 
 /// Page size of the list requests: the API's default, what a UI would ask for.
@@ -15,23 +16,26 @@ const PAGE: usize = 20;
 /// page more at most: every loop is bounded). Validated as pages: at most
 /// `limit` valid links, newest first, a cursor or null.
 pub async fn list_links(user: &mut GooseUser) -> TransactionResult {
-    let req = Request::get(format!("/api/v1/links?limit={PAGE}"));
-    let page = check::send(user, req, LINKS, 200, |view| validate::page(view, PAGE)).await?;
+    let first = format!("{}?limit={PAGE}", LIST_LINKS.path);
+    let page = check::send(user, LIST_LINKS, Request::get(&first), 200, |view| {
+        validate::page(view, PAGE)
+    })
+    .await?;
     let follow = rand::thread_rng().gen_bool(1.0 / 3.0);
     if let (true, Some(cursor)) = (follow, page.next_cursor) {
-        let req = Request::get(format!(
-            "/api/v1/links?limit={PAGE}&cursor={}",
-            query_escape(&cursor)
-        ));
-        check::send(user, req, LINKS, 200, |view| validate::page(view, PAGE)).await?;
+        let req = Request::get(format!("{first}&cursor={}", query_escape(&cursor)));
+        check::send(user, LIST_LINKS, req, 200, |view| {
+            validate::page(view, PAGE)
+        })
+        .await?;
     }
     Ok(())
 }
 
 /// GET /api/v1/stats: counts and the top ten, validated.
 pub async fn stats(user: &mut GooseUser) -> TransactionResult {
-    let req = Request::get(STATS);
-    check::send(user, req, STATS, 200, validate::stats)
+    let req = Request::get(GET_STATS.path);
+    check::send(user, GET_STATS, req, 200, validate::stats)
         .await
         .map(|_| ())
 }

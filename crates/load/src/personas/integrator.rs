@@ -5,9 +5,10 @@
 use goose::prelude::*;
 use rand::Rng;
 use serde_json::json;
+use shortlink_harness::endpoints::{link_path, DELETE_LINK, UPDATE_LINK};
 use shortlink_harness::{ensure, validate, Request};
 
-use super::{create, fresh_url, read, session, LINK};
+use super::{create, fresh_url, read, session};
 use crate::check;
 use crate::session::KnownLink;
 
@@ -55,9 +56,8 @@ pub async fn patch_link(user: &mut GooseUser) -> TransactionResult {
         (i, s.churn[i].clone())
     };
     let url = fresh_url();
-    let req =
-        Request::new("PATCH", format!("/api/v1/links/{}", link.code)).json(&json!({ "url": url }));
-    check::send(user, req, LINK, 200, |view| {
+    let req = Request::new(UPDATE_LINK.method, link_path(&link.code)).json(&json!({ "url": url }));
+    check::send(user, UPDATE_LINK, req, 200, |view| {
         let got = validate::link_response(view, 200)?;
         ensure!(
             got.code == link.code && got.url == url,
@@ -107,6 +107,6 @@ pub async fn delete_all(user: &mut GooseUser) -> TransactionResult {
 }
 
 async fn delete(user: &mut GooseUser, link: &KnownLink) -> TransactionResult {
-    let req = Request::delete(format!("/api/v1/links/{}", link.code));
-    check::send(user, req, LINK, 204, validate::no_content).await
+    let req = Request::delete(link_path(&link.code));
+    check::send(user, DELETE_LINK, req, 204, validate::no_content).await
 }

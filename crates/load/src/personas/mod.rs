@@ -18,19 +18,12 @@ use std::sync::Arc;
 
 use goose::prelude::*;
 use serde_json::{json, Value};
+use shortlink_harness::endpoints::{link_path, CREATE_LINK, READ_LINK};
 use shortlink_harness::target::random_alnum;
 use shortlink_harness::{ensure, validate, Request};
 
 use crate::check::{self, custom};
 use crate::session::{KnownLink, Session, Shared};
-
-/// Route patterns: the request names goose reports group by (goose puts the
-/// method in front, so reports read `GET /{code}`, `POST /api/v1/links`, ...).
-pub const REDIRECT: &str = "/{code}";
-pub const LINKS: &str = "/api/v1/links";
-pub const LINK: &str = "/api/v1/links/{code}";
-pub const STATS: &str = "/api/v1/stats";
-pub const HEALTHZ: &str = "/healthz";
 
 /// What a persona creates when it starts.
 #[derive(Clone, Copy, Debug)]
@@ -104,8 +97,8 @@ pub async fn create(
     if ttl {
         body["ttl_seconds"] = Value::from(86_400);
     }
-    let req = Request::new("POST", LINKS).json(&body);
-    let link = check::send(user, req, LINKS, 201, |view| {
+    let req = Request::new(CREATE_LINK.method, CREATE_LINK.path).json(&body);
+    let link = check::send(user, CREATE_LINK, req, 201, |view| {
         let link = validate::created_link_for(view, &body)?;
         ensure!(
             link.expires_at.is_some() == ttl,
@@ -125,8 +118,8 @@ pub async fn create(
 /// GET /api/v1/links/{code} of a link whose URL is known: a 200 link with
 /// that code and URL.
 pub async fn read(user: &mut GooseUser, link: &KnownLink) -> TransactionResult {
-    let req = Request::get(format!("/api/v1/links/{}", link.code));
-    check::send(user, req, LINK, 200, |view| {
+    let req = Request::get(link_path(&link.code));
+    check::send(user, READ_LINK, req, 200, |view| {
         let got = validate::link_response(view, 200)?;
         ensure!(
             got.code == link.code && got.url == link.url,

@@ -2,9 +2,10 @@
 //! traffic, and the only persona whose requests move the hit counters.
 
 use goose::prelude::*;
+use shortlink_harness::endpoints::{redirect_path, FOLLOW_LINK};
 use shortlink_harness::{validate, Request};
 
-use super::{session, REDIRECT};
+use super::session;
 use crate::check::{self, custom};
 
 /// GET /{code} of a hot link drawn with a Zipf-like skew from every user's
@@ -16,8 +17,8 @@ pub async fn click(user: &mut GooseUser) -> TransactionResult {
     let link = shared
         .pick_hot()
         .ok_or_else(|| custom("no hot link seeded yet".to_string()))?;
-    let req = Request::get(format!("/{}", link.code));
-    check::send(user, req, REDIRECT, 302, |view| {
+    let req = Request::get(redirect_path(&link.code));
+    check::send(user, FOLLOW_LINK, req, 302, |view| {
         validate::redirect(view, &link.url)
     })
     .await?;
