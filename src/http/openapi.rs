@@ -1,34 +1,57 @@
 //! The OpenAPI 3 document of the contract, served at `/openapi.json`.
 //!
-//! Written by hand beside the routes; `tests/openapi.rs` proves that its paths
+//! Written by hand beside the routes; `tests/api/openapi.rs` proves that its paths
 //! and methods are exactly the mounted routes, so the two cannot drift apart.
 
 use serde_json::{json, Value};
 
-/// URLs a client can generate for `url`, as a regular expression: a subset of
-/// what the server accepts (`domain::TargetUrl`), so every string drawn from it
-/// is accepted (`tests/parsers.rs` proves it on strings generated from the
-/// served document). It is published as `x-generate-pattern`, not `pattern`:
-/// `pattern` promises that whatever fails to match is rejected, and no regular
-/// expression is exactly the WHATWG URL grammar with a host (`https://|` matched
-/// the first, too loose, pattern; `http://a*` fails a tight one and is a valid URL).
-pub const URL_PATTERN: &str =
-    "^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9]{1,20}\\.){0,3}[A-Za-z][A-Za-z0-9]{0,20}(:[0-9]{1,4})?([/?#][!-~]{0,200})?$";
+/// Exactly the strings `domain::TargetUrl::parse` accepts, with `maxLength`
+/// 2048: the grammar in `src/domain/target_url.rs`, as a regular expression in
+/// the common subset of ECMA 262, Python and Rust syntax, so every tool that
+/// reads the spec generates and rejects what the server does (`tests/api/parsers.rs`
+/// checks it both ways). No `format`: `uri` admits far more than a redirect target.
+pub fn url_pattern() -> String {
+    let dec_octet = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9][0-9]|[0-9])";
+    let ipv4 = format!("{dec_octet}(?:\\.{dec_octet}){{3}}");
+    let h16 = "[0-9A-Fa-f]{1,4}";
+    let ls32 = format!("(?:{h16}:{h16}|{ipv4})");
+    // RFC 3986's IPv6address, one alternative per number of pieces before `::`.
+    let ipv6 = [
+        format!("(?:{h16}:){{6}}{ls32}"),
+        format!("::(?:{h16}:){{5}}{ls32}"),
+        format!("(?:{h16})?::(?:{h16}:){{4}}{ls32}"),
+        format!("(?:(?:{h16}:){{0,1}}{h16})?::(?:{h16}:){{3}}{ls32}"),
+        format!("(?:(?:{h16}:){{0,2}}{h16})?::(?:{h16}:){{2}}{ls32}"),
+        format!("(?:(?:{h16}:){{0,3}}{h16})?::{h16}:{ls32}"),
+        format!("(?:(?:{h16}:){{0,4}}{h16})?::{ls32}"),
+        format!("(?:(?:{h16}:){{0,5}}{h16})?::{h16}"),
+        format!("(?:(?:{h16}:){{0,6}}{h16})?::"),
+    ]
+    .join("|");
+    let name = "(?:[A-Za-z0-9_-]+\\.)*[A-Za-z][A-Za-z0-9_-]*\\.?";
+    let port = "(?:[0-9]|[1-9][0-9]{1,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
+    format!(
+        "^[Hh][Tt][Tt][Pp][Ss]?://(?:{name}|{ipv4}|\\[(?:{ipv6})\\])(?::{port})?(?:[/?#][!-~]*)?$"
+    )
+}
 
 /// Exactly the strings `domain::Cursor::decode` accepts: two 16-digit lower-case
 /// hex numbers, each at most `i64::MAX`.
 pub const CURSOR_PATTERN: &str = "^[0-7][0-9a-f]{15}[0-7][0-9a-f]{15}$";
 
-/// `url`, as in a create or a patch: its own `format`, whose generator
-/// `.ci/schemathesis` registers from `x-generate-pattern`.
+/// The `expires_at` a patch may set: with `format: date-time`, exactly what
+/// `domain::parse_rfc3339` accepts. It narrows RFC 3339 to years 0001 to 9998
+/// (so any offset keeps the instant within the years the service renders) and
+/// to seconds 00 to 59 (no leap second).
+pub const EXPIRES_AT_PATTERN: &str = "^(?:0(?:00[1-9]|0[1-9][0-9]|[1-9][0-9]{2})|[1-8][0-9]{3}|9(?:[0-8][0-9]{2}|9[0-8][0-9]|99[0-8]))-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9](?:\\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})$";
+
+/// `url`, as in a create or a patch: plain JSON Schema that every tool reads.
 fn url_schema() -> Value {
     json!({
         "type": "string",
-        "minLength": 1,
         "maxLength": 2048,
-        "format": "http-url",
-        "x-generate-pattern": URL_PATTERN,
-        "description": "Absolute http or https URL with a host, printable ASCII (percent-encode the rest), at most 2048 bytes"
+        "pattern": url_pattern(),
+        "description": "Absolute http or https URL: a host name, an IPv4 or a [bracketed] IPv6 address, an optional port, no user info; printable ASCII (percent-encode the rest), at most 2048 bytes"
     })
 }
 
@@ -198,7 +221,7 @@ fn schemas() -> Value {
             "additionalProperties": false,
             "properties": {
                 "url": url_schema(),
-                "expires_at": nullable_timestamp
+                "expires_at": { "type": "string", "format": "date-time", "pattern": EXPIRES_AT_PATTERN, "nullable": true }
             }
         },
         "Page": {

@@ -43,3 +43,50 @@ fn openapi_references_resolve() {
         assert!(schemas.contains_key(name), "dangling $ref to {name}");
     }
 }
+
+/// The document is plain OpenAPI 3.0 that any tool reads as the server means it:
+/// no `format` outside the ones the specifications define, and no `x-` extension
+/// carrying meaning only the project's own tooling knows (`url` was once a custom
+/// `http-url` format with an `x-generate-pattern`, and a stock schemathesis run
+/// sent it values the server rejects).
+#[test]
+fn openapi_uses_only_standard_formats_and_no_extensions() {
+    const STANDARD: &[&str] = &[
+        "int32",
+        "int64",
+        "float",
+        "double",
+        "byte",
+        "binary",
+        "date",
+        "date-time",
+        "password",
+        "email",
+        "uri",
+        "uuid",
+        "hostname",
+        "ipv4",
+        "ipv6",
+    ];
+    fn walk(value: &serde_json::Value, at: &str) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, child) in map {
+                    assert!(!key.starts_with("x-"), "extension {key} at {at}");
+                    if key == "format" {
+                        let format = child.as_str().unwrap_or_default();
+                        assert!(STANDARD.contains(&format), "format {format} at {at}");
+                    }
+                    walk(child, &format!("{at}/{key}"));
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{at}/{i}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(&shortlink::http::openapi::document(), "");
+}
