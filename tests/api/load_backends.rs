@@ -4,7 +4,8 @@
 
 use crate::support;
 
-use shortlink_load::{LoadConfig, LoadSummary};
+use shortlink_harness::endpoints::FOLLOW_LINK;
+use shortlink_load::{LoadConfig, LoadSummary, Mix};
 use support::{spawn_app, ALL_BACKENDS};
 
 /// The goose options of a short run: 3 users (one per persona), all started
@@ -19,17 +20,6 @@ const SHORT_RUN: [&str; 7] = [
     "--no-print-metrics",
 ];
 
-/// Every request name the shortlink mix makes.
-const MIX_ENDPOINTS: [&str; 7] = [
-    "GET /{code}",
-    "POST /api/v1/links",
-    "GET /api/v1/links/{code}",
-    "PATCH /api/v1/links/{code}",
-    "DELETE /api/v1/links/{code}",
-    "GET /api/v1/links",
-    "GET /api/v1/stats",
-];
-
 /// A 3-user, 3-second run on memory, SQLite and MySQL: requests on every
 /// endpoint, zero failures, successful redirects equal to the hit increase.
 /// One test body over all backends: goose runs must not overlap in a process.
@@ -37,9 +27,18 @@ const MIX_ENDPOINTS: [&str; 7] = [
 async fn short_run_passes_and_reconciles_on_every_backend() {
     for backend in ALL_BACKENDS {
         let app = spawn_app(backend).await;
-        // Built by the parser, as the binary does: `--max-error-rate` is the
-        // load test's own flag and must come off before goose parses the rest.
-        let args = ["--host", app.base_url.as_str(), "--max-error-rate", "0"];
+        // Built by the parser, as the binary does: own options and goose's on
+        // one command line. Goose judges the thresholds; the one naming an
+        // endpoint proves that goose's request names are the harness's.
+        let redirects_rule = format!("error-rate<=0 for {FOLLOW_LINK}");
+        let args = [
+            "--host",
+            app.base_url.as_str(),
+            "--threshold",
+            "error-rate<=0",
+            "--threshold",
+            redirects_rule.as_str(),
+        ];
         let config =
             LoadConfig::from_args(args.into_iter().chain(SHORT_RUN)).expect("options parse");
         let summary: LoadSummary = shortlink_load::run(config)
@@ -53,12 +52,18 @@ async fn short_run_passes_and_reconciles_on_every_backend() {
             summary.transaction_failures, 0,
             "{backend}: transaction failures\n{why}"
         );
-        for name in MIX_ENDPOINTS {
+        for endpoint in Mix::Shortlink.endpoints() {
             assert!(
-                summary.endpoint(name).is_some_and(|e| e.requests > 0),
-                "{backend}: the mix never made {name}\n{why}"
+                summary
+                    .endpoint(&endpoint.name())
+                    .is_some_and(|e| e.requests > 0),
+                "{backend}: the mix never made {endpoint}\n{why}"
             );
         }
+        assert!(
+            summary.thresholds.len() == 2 && summary.thresholds.iter().all(|t| t.passed),
+            "{backend}: goose judged the thresholds otherwise\n{why}"
+        );
         let r = summary
             .reconciliation
             .as_ref()

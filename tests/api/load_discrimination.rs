@@ -5,6 +5,7 @@
 
 use crate::support;
 
+use shortlink_harness::endpoints::{CREATE_LINK, FOLLOW_LINK};
 use shortlink_load::LoadConfig;
 use support::faulty_proxy::{self, Fault};
 use support::spawn_app;
@@ -31,17 +32,15 @@ async fn faults_fail_the_run_for_the_right_reason() {
         Fault::HitsNotCounted,
     ] {
         let proxy = faulty_proxy::start(&app.base_url, fault).await;
-        let mut config = LoadConfig::new(&proxy.base_url).goose(SHORT_RUN);
-        config.thresholds.push(
-            shortlink_load::Threshold::parse(shortlink_load::Metric::ErrorRate, "0")
-                .expect("threshold"),
-        );
+        let config = LoadConfig::new(&proxy.base_url)
+            .goose(SHORT_RUN)
+            .goose(["--threshold", "error-rate<=0"]);
         let summary = shortlink_load::run(config)
             .await
             .unwrap_or_else(|e| panic!("{fault:?}: the run could not be made: {e:#}"));
         drop(proxy);
         let why = summary.render();
-        let redirects = summary.endpoint("GET /{code}").cloned();
+        let redirects = summary.endpoint(&FOLLOW_LINK.name()).cloned();
         let reconciled = summary.reconciliation.as_ref().map(|r| r.matched);
         match fault {
             Fault::PassThrough => {
@@ -54,11 +53,15 @@ async fn faults_fail_the_run_for_the_right_reason() {
                 // failure (seeding fails with them, so no redirect follows).
                 assert!(
                     summary
-                        .endpoint("POST /api/v1/links")
+                        .endpoint(&CREATE_LINK.name())
                         .is_some_and(|e| e.requests > 0 && e.failures == e.requests),
                     "every 201 without Location must fail\n{why}"
                 );
-                assert!(!summary.passed(), "--max-error-rate 0 must breach\n{why}");
+                assert!(
+                    summary.thresholds.iter().any(|t| !t.passed),
+                    "error-rate<=0 must fail\n{why}"
+                );
+                assert!(!summary.passed(), "{why}");
             }
             Fault::HitsNotCounted => {
                 assert!(

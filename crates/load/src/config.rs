@@ -1,17 +1,23 @@
-//! `LoadConfig`: the load test's own options, split off the command line
-//! before the rest goes to goose untouched, so every standard goose option
-//! (`--host`, `--users`, `--increase-rate`, `--run-time`, `--test-plan`,
-//! `--report-file`, `--throttle-requests`, `--co-mitigation`, ...) works as
-//! goose documents it.
+//! `LoadConfig`: one clap command line. Goose's [`GooseConfiguration`]
+//! derives clap's `Args`, so it is flattened in beside the load test's own
+//! options: `--help` lists both, and every goose option (`--host`, `--users`,
+//! `--run-time`, `--test-plan`, `--report-file`, `--threshold`, ...) is
+//! parsed and documented by goose itself. `--max-error-rate`, `--max-p95-ms`
+//! and `--max-p99-ms` stay as shorthands that become goose `--threshold`
+//! rules.
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
-
-use crate::thresholds::{Metric, Threshold};
+use anyhow::{anyhow, bail};
+use clap::builder::RangedU64ValueParser;
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
+use goose::config::GooseConfiguration;
+use goose::threshold::Threshold;
+use goose::GooseError;
+use shortlink_harness::endpoints::{self, Endpoint};
 
 /// Which traffic the users send.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Mix {
     /// The weighted mix of visitors, integrators and dashboards (the default).
     Shortlink,
@@ -26,150 +32,236 @@ impl Mix {
             Mix::Healthz => "healthz",
         }
     }
+
+    /// Every endpoint the mix's users call: the request names of its reports.
+    pub fn endpoints(self) -> &'static [Endpoint] {
+        match self {
+            Mix::Shortlink => &[
+                endpoints::FOLLOW_LINK,
+                endpoints::CREATE_LINK,
+                endpoints::READ_LINK,
+                endpoints::UPDATE_LINK,
+                endpoints::DELETE_LINK,
+                endpoints::LIST_LINKS,
+                endpoints::GET_STATS,
+            ],
+            Mix::Healthz => &[endpoints::HEALTH],
+        }
+    }
 }
 
-/// One run's configuration.
-#[derive(Clone, Debug)]
+const BIN: &str = "shortlink-load";
+const OWN: &str = "shortlink-load";
+const SHORTHANDS: &str = "Threshold shorthands (each becomes a goose --threshold rule)";
+
+/// One run's configuration: the load test's options and goose's.
+#[derive(Parser, Clone, Debug)]
+#[command(
+    name = BIN,
+    about = "shortlink-load: goose load test of a shortlink instance, checked by the harness's validators",
+    long_about = None,
+    after_help = after_help(),
+    // As goose's own command line: a repeated option keeps its last value,
+    // and a negative number is a value (goose refuses it with a reason).
+    args_override_self = true,
+    allow_negative_numbers = true
+)]
 pub struct LoadConfig {
-    /// Standard goose options, handed to goose as they are.
-    pub goose_args: Vec<String>,
-    /// `--max-error-rate`, `--max-p95-ms`, `--max-p99-ms`.
-    pub thresholds: Vec<Threshold>,
-    /// Compare redirects with the hit increase; off with `--no-reconcile`
-    /// (an instance that others use too cannot reconcile).
+    /// Do not compare successful redirects with the increase of /api/v1/stats
+    /// hits (an instance that others use too cannot reconcile)
+    #[arg(long = "no-reconcile", action = ArgAction::SetFalse, help_heading = OWN)]
     pub reconcile: bool,
+    /// The weighted mix, or GET /healthz only (to measure the loader)
+    #[arg(long, value_enum, value_name = "MIX", default_value_t = Mix::Shortlink, help_heading = OWN)]
     pub mix: Mix,
-    /// Hot links each user of the shortlink mix seeds (`--hot-links`).
+    /// Hot links each user of the shortlink mix seeds for the redirects
+    #[arg(long = "hot-links", value_name = "N", default_value_t = 10, help_heading = OWN,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=1000))]
     pub hot_links_per_user: usize,
-    /// Where to write the [`LoadSummary`](crate::LoadSummary) as JSON.
+    /// Write the run's summary as JSON
+    #[arg(long, value_name = "FILE", help_heading = OWN)]
     pub summary_json: Option<PathBuf>,
-    /// Keep goose's telnet controller (loopback by default). Off unless
-    /// asked: nobody should be able to steer a load test by accident.
+    /// Keep goose's telnet controller, on 127.0.0.1:5116 (off by default:
+    /// nobody should steer a load test by accident)
+    #[arg(long, help_heading = OWN)]
     pub controller: bool,
+    /// --threshold "error-rate<=PCT[ for ENDPOINT]", e.g. 0.1% or 'GET /{code}=0'
+    #[arg(long, value_name = "[ENDPOINT=]PCT", help_heading = SHORTHANDS,
+          value_parser = |v: &str| shorthand("error-rate", "%", v))]
+    max_error_rate: Vec<String>,
+    /// --threshold "p95<=MSms[ for ENDPOINT]", e.g. 50 or 'GET /{code}=20'
+    #[arg(long = "max-p95-ms", value_name = "[ENDPOINT=]MS", help_heading = SHORTHANDS,
+          value_parser = |v: &str| shorthand("p95", "ms", v))]
+    max_p95_ms: Vec<String>,
+    /// --threshold "p99<=MSms[ for ENDPOINT]"
+    #[arg(long = "max-p99-ms", value_name = "[ENDPOINT=]MS", help_heading = SHORTHANDS,
+          value_parser = |v: &str| shorthand("p99", "ms", v))]
+    max_p99_ms: Vec<String>,
+    /// Goose's options, goose's thresholds among them.
+    #[command(flatten)]
+    pub goose: GooseConfiguration,
+    /// The command line this was parsed from, plus what [`Self::goose`] added.
+    #[arg(skip)]
+    args: Vec<String>,
+    /// Whether `--test-plan` was given: goose keeps the plan crate-private
+    /// (`pub(crate) test_plan`, goose 0.19 src/config.rs line 190).
+    #[arg(skip)]
+    test_plan: bool,
+    /// Why the options added with [`Self::goose`] do not parse; [`crate::run`]
+    /// reports it.
+    #[arg(skip)]
+    invalid: Option<String>,
 }
 
-/// The usage of the load test's own options; goose's follow in `--help`.
-pub const USAGE: &str = "\
-shortlink-load: goose load test of a shortlink instance, checked by the harness's validators.
+fn after_help() -> String {
+    let names: Vec<String> = [Mix::Shortlink, Mix::Healthz]
+        .iter()
+        .flat_map(|m| m.endpoints())
+        .map(Endpoint::name)
+        .collect();
+    format!(
+        "Thresholds are goose's: --threshold 'p95<=20ms for GET /{{code}}' --threshold 'error-rate<=0.1%'. \
+         A failing rule stops the run unless --no-threshold-abort; a rule for a request without samples \
+         fails. Request names (ENDPOINT): {}.\n\n\
+         Exit status: 0 pass; 1 a threshold failed or the hits did not reconcile; 2 the run could not \
+         be made (bad options, host unreachable).",
+        names.join(", ")
+    )
+}
 
-Usage: shortlink-load --host URL [load test options] [goose options]
+/// A shorthand's value, `LIMIT` or `ENDPOINT=LIMIT` (a `%` or `ms` unit
+/// optional), as the goose rule `METRIC<=LIMIT[ for ENDPOINT]`.
+fn shorthand(metric: &str, unit: &str, value: &str) -> Result<String, String> {
+    let (endpoint, limit) = match value.rsplit_once('=') {
+        Some((endpoint, limit)) => (Some(endpoint.trim()), limit),
+        None => (None, value),
+    };
+    let limit = limit.trim();
+    let number = limit.strip_suffix(unit).unwrap_or(limit).trim();
+    let mut rule = format!("{metric}<={number}{unit}");
+    if let Some(endpoint) = endpoint {
+        rule = format!("{rule} for {endpoint}");
+    }
+    rule.parse::<Threshold>().map_err(goose_detail)?;
+    Ok(rule)
+}
 
-Load test options (taken off the command line before goose parses the rest):
-      --max-error-rate [ENDPOINT=]PCT  fail when failed requests exceed PCT percent
-                                       (e.g. 0.1% or 'GET /{code}=0'); repeatable
-      --max-p95-ms [ENDPOINT=]MS       fail when the 95th percentile exceeds MS
-                                       (e.g. 50 or 'GET /{code}=20'); repeatable
-      --max-p99-ms [ENDPOINT=]MS       the same for the 99th percentile
-      --no-reconcile                   do not compare successful redirects with the
-                                       increase of /api/v1/stats hits (shared instances)
-      --mix shortlink|healthz          the weighted mix (default), or GET /healthz only
-      --hot-links N                    hot links each user seeds (default 10)
-      --summary-json FILE              write the run's summary as JSON
-      --controller                     keep goose's telnet controller (127.0.0.1:5116)
-
-ENDPOINT is a request name as the reports print it: GET /{code}, POST /api/v1/links,
-GET /api/v1/links/{code}, PATCH /api/v1/links/{code}, DELETE /api/v1/links/{code},
-GET /api/v1/links, GET /api/v1/stats, GET /healthz.
-Exit status: 0 pass; 1 a threshold breached or the hits did not reconcile; 2 the run
-could not be made (bad options, host unreachable).
-";
+/// What a goose error says: for an option, its `detail`, which its
+/// `Display` leaves out.
+pub(crate) fn goose_detail(e: GooseError) -> String {
+    match e {
+        GooseError::InvalidOption { detail, .. } => detail,
+        e => e.to_string(),
+    }
+}
 
 impl LoadConfig {
     /// The defaults against `host`, for callers that build a run in code.
     pub fn new(host: &str) -> Self {
-        Self {
-            goose_args: vec!["--host".to_string(), host.to_string()],
-            thresholds: Vec::new(),
+        let empty = Self {
             reconcile: true,
             mix: Mix::Shortlink,
             hot_links_per_user: 10,
             summary_json: None,
             controller: false,
-        }
+            max_error_rate: Vec::new(),
+            max_p95_ms: Vec::new(),
+            max_p99_ms: Vec::new(),
+            goose: GooseConfiguration::default(),
+            args: Vec::new(),
+            test_plan: false,
+            invalid: None,
+        };
+        empty.goose([format!("--host={host}")])
     }
 
-    /// Adds goose options (`["--users", "4", "--run-time", "5s"]`).
+    /// Adds goose options (`["--users", "4", "--run-time", "5s"]`): goose's
+    /// part of the configuration is parsed again from every option given so
+    /// far, so set `goose` fields in code after the last call. Options that
+    /// do not parse make [`crate::run`] fail.
     pub fn goose<I, S>(mut self, args: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.goose_args.extend(args.into_iter().map(Into::into));
+        self.args.extend(args.into_iter().map(Into::into));
+        match Self::from_args(self.args.clone()) {
+            Ok(parsed) => {
+                self.goose = parsed.goose;
+                self.test_plan = parsed.test_plan;
+                self.invalid = None;
+            }
+            Err(e) => self.invalid = Some(e.to_string()),
+        }
         self
     }
 
-    /// Splits a command line (without the program name): the load test's own
-    /// options are parsed here, everything else is kept for goose in order.
-    pub fn from_args<I, S>(args: I) -> anyhow::Result<Self>
+    /// Parses a command line (without the program name). `--help` is an
+    /// `Err` too: `e.exit()` prints it and exits 0, any other error exits 2.
+    pub fn from_args<I, S>(args: I) -> Result<Self, clap::Error>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let mut config = Self {
-            goose_args: Vec::new(),
-            ..Self::new("")
-        };
-        let mut args = args.into_iter().map(Into::into);
-        while let Some(arg) = args.next() {
-            let (flag, inline) = match arg.split_once('=') {
-                Some((flag, value)) if flag.starts_with("--") => (flag.to_string(), Some(value)),
-                _ => (arg.clone(), None),
-            };
-            let mut value = |name: &str| -> anyhow::Result<String> {
-                match inline {
-                    Some(v) => Ok(v.to_string()),
-                    None => args.next().with_context(|| format!("{name} needs a value")),
-                }
-            };
-            match flag.as_str() {
-                "--max-error-rate" => config
-                    .thresholds
-                    .push(Threshold::parse(Metric::ErrorRate, &value(&flag)?)?),
-                "--max-p95-ms" => config
-                    .thresholds
-                    .push(Threshold::parse(Metric::P95, &value(&flag)?)?),
-                "--max-p99-ms" => config
-                    .thresholds
-                    .push(Threshold::parse(Metric::P99, &value(&flag)?)?),
-                "--no-reconcile" => config.reconcile = false,
-                "--controller" => config.controller = true,
-                "--mix" => {
-                    config.mix = match value(&flag)?.as_str() {
-                        "shortlink" => Mix::Shortlink,
-                        "healthz" => Mix::Healthz,
-                        other => bail!("--mix is shortlink or healthz, not {other:?}"),
-                    }
-                }
-                "--hot-links" => {
-                    let v = value(&flag)?;
-                    config.hot_links_per_user =
-                        v.parse()
-                            .ok()
-                            .filter(|n| (1..=1000).contains(n))
-                            .with_context(|| format!("--hot-links is 1..=1000, not {v:?}"))?;
-                }
-                "--summary-json" => config.summary_json = Some(PathBuf::from(value(&flag)?)),
-                _ => config.goose_args.push(arg),
-            }
-        }
+        let args: Vec<String> = args.into_iter().map(Into::into).collect();
+        let argv = std::iter::once(BIN.to_string()).chain(args.iter().cloned());
+        let matches = Self::command().try_get_matches_from(argv)?;
+        let mut config = Self::from_arg_matches(&matches)?;
+        let shorthands = [
+            std::mem::take(&mut config.max_error_rate),
+            std::mem::take(&mut config.max_p95_ms),
+            std::mem::take(&mut config.max_p99_ms),
+        ];
+        config
+            .goose
+            .threshold
+            .extend(shorthands.into_iter().flatten());
+        config.test_plan = matches.contains_id("test_plan");
+        config.args = args;
         Ok(config)
     }
 
-    /// Whether a goose option is on the command line (`--name` or `--name=`).
-    pub(crate) fn has_goose_flag(&self, name: &str) -> bool {
-        self.goose_args
-            .iter()
-            .any(|a| a == name || a.starts_with(&format!("{name}=")))
+    /// Whether goose runs a `--test-plan` (which never resets its metrics).
+    pub(crate) fn uses_test_plan(&self) -> bool {
+        self.test_plan
+    }
+
+    /// Refuses, before any request, options that do not parse and threshold
+    /// rules goose would refuse or that name a request the mix never makes
+    /// (goose only warns about those once the run is over).
+    pub(crate) fn check(&self) -> anyhow::Result<()> {
+        if let Some(invalid) = &self.invalid {
+            bail!("{invalid}");
+        }
+        let known = self.mix.endpoints();
+        for rule in &self.goose.threshold {
+            rule.parse::<Threshold>()
+                .map_err(|e| anyhow!(goose_detail(e)))?;
+            // Goose reads the request after the first " for ".
+            let Some((_, request)) = rule.split_once(" for ") else {
+                continue;
+            };
+            let request = request.trim();
+            if !known.iter().any(|e| e.name() == request) {
+                let names: Vec<String> = known.iter().map(Endpoint::name).collect();
+                bail!(
+                    "threshold {rule:?}: the {} mix makes no request named {request:?}; it makes {}",
+                    self.mix.name(),
+                    names.join(", ")
+                );
+            }
+        }
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    //! Own options come off the line; goose's stay, in order.
+    //! Own options, goose's options and the shorthands share one command line.
     use super::*;
 
     #[test]
-    fn own_flags_are_split_off() {
+    fn own_and_goose_options_parse_together() {
         let c = LoadConfig::from_args([
             "--host",
             "http://127.0.0.1:8000",
@@ -181,36 +273,56 @@ mod tests {
             "--no-reconcile",
             "--run-time",
             "5s",
+            "--threshold",
+            "p99<2s",
             "--mix",
             "healthz",
             "--summary-json",
             "s.json",
         ])
         .unwrap();
+        assert_eq!(c.goose.host.as_deref(), Some("http://127.0.0.1:8000"));
+        assert_eq!(c.goose.users, Some(4));
+        assert_eq!(c.goose.run_time.as_deref(), Some("5s"));
         assert_eq!(
-            c.goose_args,
-            [
-                "--host",
-                "http://127.0.0.1:8000",
-                "-u",
-                "4",
-                "--run-time",
-                "5s"
-            ]
+            c.goose.threshold,
+            ["p99<2s", "error-rate<=0.1%", "p95<=20ms for GET /{code}"]
         );
-        assert_eq!(c.thresholds.len(), 2);
-        assert_eq!(c.thresholds[1].endpoint.as_deref(), Some("GET /{code}"));
         assert!(!c.reconcile);
         assert_eq!(c.mix, Mix::Healthz);
         assert_eq!(c.summary_json, Some(PathBuf::from("s.json")));
-        assert!(c.has_goose_flag("--run-time"));
-        assert!(!c.has_goose_flag("--test-plan"));
+        assert!(!c.uses_test_plan());
+        // The healthz mix never makes GET /{code}: refused before the run.
+        let err = c.check().unwrap_err().to_string();
+        assert!(
+            err.contains("makes no request named \"GET /{code}\""),
+            "{err}"
+        );
     }
 
     #[test]
-    fn bad_own_values_are_errors() {
+    fn bad_values_are_errors() {
         assert!(LoadConfig::from_args(["--max-p95-ms"]).is_err());
         assert!(LoadConfig::from_args(["--mix", "chaos"]).is_err());
         assert!(LoadConfig::from_args(["--hot-links", "0"]).is_err());
+        assert!(LoadConfig::from_args(["--max-error-rate", "101%"]).is_err());
+        assert!(LoadConfig::from_args(["--max-p95-ms", "fast"]).is_err());
+        assert!(LoadConfig::from_args(["--no-such-option"]).is_err());
+        let c = LoadConfig::from_args(["--threshold", "p100<1s"]).unwrap();
+        assert!(c.check().unwrap_err().to_string().contains("percentile"));
+    }
+
+    #[test]
+    fn builder_adds_goose_options_and_keeps_own_fields() {
+        let mut c = LoadConfig::new("http://h:1").goose(["--users", "3", "--test-plan", "3,1s"]);
+        c.reconcile = false;
+        let c = c.goose(["--threshold", "error-rate<=0 for GET /api/v1/stats"]);
+        assert_eq!(c.goose.host.as_deref(), Some("http://h:1"));
+        assert_eq!(c.goose.users, Some(3));
+        assert!(c.uses_test_plan());
+        assert!(!c.reconcile);
+        assert!(c.check().is_ok());
+        let bad = LoadConfig::new("http://h:1").goose(["--users", "many"]);
+        assert!(bad.check().is_err());
     }
 }

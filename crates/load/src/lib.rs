@@ -1,7 +1,7 @@
 //! shortlink-load: a goose load test whose transactions are the harness's
 //! requests and validators, so a 200 or 302 with a wrong body or header is a
-//! failure, not a success; plus k6-style thresholds and a check that every
-//! successful redirect added exactly one hit.
+//! failure, not a success; plus a check that every successful redirect added
+//! exactly one hit. Pass/fail rules are goose's own `--threshold`s.
 //!
 //! Layout, in reading order:
 //! - [`scenarios`]: the weighted mix (personas and transaction weights), the
@@ -12,8 +12,8 @@
 //!   `ResponseView` → harness validator → `set_failure`.
 //! - [`session`]: the run's hot-link registry (Zipf-like picks) and each
 //!   user's own links.
-//! - [`config`], [`thresholds`]: own options split off the command line
-//!   before goose parses the rest; threshold parsing and judging.
+//! - [`config`]: one clap command line, own options beside goose's
+//!   flattened `GooseConfiguration`; the threshold shorthands.
 //! - [`reconcile`], [`summary`]: hits before/after, and the run's
 //!   [`LoadSummary`].
 //!
@@ -28,31 +28,29 @@ pub mod reconcile;
 pub mod scenarios;
 pub mod session;
 pub mod summary;
-pub mod thresholds;
 
 use anyhow::{anyhow, bail, Context};
-use goose::config::GooseConfiguration;
 use goose::prelude::*;
 use shortlink_harness::endpoints;
 
 pub use config::{LoadConfig, Mix};
+pub use goose::threshold::ThresholdResult;
 pub use summary::{EndpointStats, LoadSummary, Reconciliation};
-pub use thresholds::{Metric, Threshold, Verdict};
 
+use crate::config::goose_detail;
 use crate::session::Shared;
-use crate::thresholds::judge;
 
 /// Runs one load test to the end and returns what it measured. Goose prints
 /// its own tables (and writes any `--report-file`) as usual; the caller
 /// prints [`LoadSummary::render`] and decides on [`LoadSummary::passed`].
 ///
 /// `Err` only when the run could not be made or judged (bad options,
-/// `/api/v1/stats` unreachable or invalid); breached thresholds and a hit
+/// `/api/v1/stats` unreachable or invalid); failed thresholds and a hit
 /// mismatch are results, in the summary. Goose keeps process-wide state (its
 /// ctrl-c switch), so runs in one process must not overlap.
 pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
-    let goose_config =
-        GooseConfiguration::parse_args_default(&config.goose_args).map_err(|e| anyhow!("{e}"))?;
+    config.check()?;
+    let goose_config = config.goose.clone();
     let host = goose_config
         .host
         .clone()
@@ -69,28 +67,28 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
     };
 
     let shared = Shared::new(config.hot_links_per_user);
-    let mut attack =
-        GooseAttack::initialize_with_config(goose_config).map_err(|e| anyhow!("{e}"))?;
+    let mut attack = GooseAttack::initialize_with_config(goose_config).map_err(goose_error)?;
     if !config.controller {
         attack = *attack
             .set_default(GooseDefault::NoTelnet, true)
-            .map_err(|e| anyhow!("{e}"))?;
+            .map_err(goose_error)?;
     }
     // Goose resets its metrics once all users run; the redirects made during
-    // ramp-up would then be missing from the count the hits are compared
-    // with. A test plan or --iterations never resets (and refuses the flag).
-    if !config.has_goose_flag("--test-plan") && !config.has_goose_flag("--iterations") {
+    // ramp-up would then be missing from goose's counts, which the summary
+    // reports beside the hits. A test plan or --iterations never resets (and
+    // refuses the flag).
+    if !config.uses_test_plan() && config.goose.iterations.is_none() {
         attack = *attack
             .set_default(GooseDefault::NoResetMetrics, true)
-            .map_err(|e| anyhow!("{e}"))?;
+            .map_err(goose_error)?;
     }
-    let attack = scenarios::register(attack, config.mix, &shared).map_err(|e| anyhow!("{e}"))?;
+    let attack = scenarios::register(attack, config.mix, &shared).map_err(goose_error)?;
     let metrics = match attack.execute().await {
         Ok(metrics) => metrics,
-        // Goose's own --threshold rules: the metrics come with the failure,
-        // and the rules are judged below from `metrics.thresholds`.
+        // A --threshold failed: goose has written its reports, and the
+        // metrics, `metrics.thresholds` among them, come with the error.
         Err(GooseError::ThresholdsFailed { metrics, .. }) => *metrics.0,
-        Err(e) => bail!("{e}"),
+        Err(e) => return Err(goose_error(e)),
     };
 
     let reconciliation = match hits_before {
@@ -112,12 +110,6 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
 
     let duration_secs = metrics.duration as u64;
     let (endpoints, overall) = summary::endpoint_stats(&metrics, duration_secs);
-    let mut verdicts = judge(&config.thresholds, &overall, &endpoints);
-    verdicts.extend(metrics.thresholds.iter().map(|t| Verdict {
-        threshold: format!("--threshold {}", t.rule),
-        observed: t.value,
-        passed: t.passed,
-    }));
     let transaction_failures = metrics
         .transactions
         .iter()
@@ -139,7 +131,7 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
         reconciliation,
         overall,
         endpoints,
-        thresholds: verdicts,
+        thresholds: metrics.thresholds.clone(),
         failure_samples: shared.failure_samples(),
         links_cleaned_up,
         goose_json_report: report_files.iter().find(|f| f.ends_with(".json")).cloned(),
@@ -160,4 +152,10 @@ fn goose_redirects_ok(metrics: &GooseMetrics) -> u64 {
         .requests
         .get(&endpoints::FOLLOW_LINK.name())
         .map_or(0, |r| r.success_count as u64)
+}
+
+/// A goose error as the run's error, with the reason goose gives for an
+/// option (its `Display` says only "invalid option or value specified").
+fn goose_error(e: GooseError) -> anyhow::Error {
+    anyhow!(goose_detail(e))
 }

@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use goose::metrics::GooseMetrics;
+use goose::threshold::ThresholdResult;
 use serde::{Deserialize, Serialize};
-
-use crate::thresholds::Verdict;
 
 /// One endpoint's numbers (or all of them together, named "Aggregated").
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -68,7 +67,8 @@ pub struct LoadSummary {
     pub overall: EndpointStats,
     /// Per endpoint, by name.
     pub endpoints: Vec<EndpointStats>,
-    pub thresholds: Vec<Verdict>,
+    /// Goose's judgement of every `--threshold` rule, in the order given.
+    pub thresholds: Vec<ThresholdResult>,
     /// Details of the first failures (goose's error table has the rules).
     pub failure_samples: Vec<String>,
     /// Hot links deleted after the run (and after the hits were read).
@@ -81,7 +81,7 @@ pub struct LoadSummary {
 }
 
 impl LoadSummary {
-    /// True when every threshold held and the hits reconciled (or were not
+    /// True when every threshold passed and the hits reconciled (or were not
     /// checked); what the exit code reports.
     pub fn passed(&self) -> bool {
         self.thresholds.iter().all(|v| v.passed)
@@ -145,15 +145,16 @@ impl LoadSummary {
                 let _ = writeln!(out, "hit reconciliation: skipped (--no-reconcile)");
             }
         }
-        for v in &self.thresholds {
-            let observed = v
-                .observed
-                .map_or_else(|| "no samples".to_string(), |o| format!("{o:.3}"));
+        for t in &self.thresholds {
+            let verdict = match (t.passed, t.aborted) {
+                (true, _) => "PASS",
+                (false, false) => "FAIL",
+                (false, true) => "FAIL, stopped the run",
+            };
             let _ = writeln!(
                 out,
-                "threshold {}: observed {observed}: {}",
-                v.threshold,
-                if v.passed { "PASS" } else { "BREACHED" }
+                "threshold {}: observed {}: {verdict}",
+                t.rule, t.observed
             );
         }
         let _ = writeln!(
