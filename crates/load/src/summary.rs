@@ -2,10 +2,9 @@
 //! what the exit code, the closing print-out and the backend comparison need
 //! (per-endpoint counts, rps, p50/p95/p99), serialisable as JSON.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use goose::metrics::GooseMetrics;
+use goose::metrics::{GooseMetrics, GooseRequestMetricTimingData};
 use goose::threshold::ThresholdResult;
 use serde::{Deserialize, Serialize};
 
@@ -173,56 +172,59 @@ pub fn endpoint_stats(
     duration_secs: u64,
 ) -> (Vec<EndpointStats>, EndpointStats) {
     let seconds = duration_secs.max(1) as f64;
-    let mut all_buckets: BTreeMap<u64, usize> = BTreeMap::new();
-    let (mut all_ok, mut all_failed, mut all_total_us, mut all_max_us) = (0u64, 0u64, 0u64, 0u64);
     let mut endpoints: Vec<EndpointStats> = metrics
         .requests
         .iter()
         .map(|(name, agg)| {
-            let mut buckets: BTreeMap<u64, usize> = BTreeMap::new();
-            for (time, count) in agg.raw_data.times_us.iter() {
-                *buckets.entry(*time).or_default() += count;
-                *all_buckets.entry(*time).or_default() += count;
-            }
-            all_ok += agg.success_count as u64;
-            all_failed += agg.fail_count as u64;
-            all_total_us += agg.raw_data.total_time_us;
-            all_max_us = all_max_us.max(agg.raw_data.maximum_time_us);
-            stats(
-                name,
-                agg.success_count as u64,
-                agg.fail_count as u64,
-                &buckets,
-                agg.raw_data.total_time_us,
-                agg.raw_data.maximum_time_us,
-                seconds,
-            )
+            let (ok, failed) = (agg.success_count as u64, agg.fail_count as u64);
+            stats(name, ok, failed, &agg.raw_data, seconds)
         })
         .collect();
     endpoints.sort_by(|a, b| a.name.cmp(&b.name));
-    let overall = stats(
-        "Aggregated",
-        all_ok,
-        all_failed,
-        &all_buckets,
-        all_total_us,
-        all_max_us,
-        seconds,
-    );
+    let ok = metrics.requests.values().map(|a| a.success_count as u64);
+    let failed = metrics.requests.values().map(|a| a.fail_count as u64);
+    let times = all_times(metrics.requests.values().map(|a| &a.raw_data));
+    let overall = stats("Aggregated", ok.sum(), failed.sum(), &times, seconds);
     (endpoints, overall)
 }
 
+/// Every request's times together, as goose adds them for its Aggregated
+/// row and its thresholds (goose's own sum, `RequestTotals` in
+/// src/metrics/common.rs, is crate-private): the buckets' counts added, the
+/// fastest and slowest of all, the totals summed.
+fn all_times<'a>(
+    each: impl Iterator<Item = &'a GooseRequestMetricTimingData> + Clone,
+) -> GooseRequestMetricTimingData {
+    let mut all = GooseRequestMetricTimingData {
+        times_us: each
+            .clone()
+            .flat_map(|t| t.times_us.iter().map(|(bucket, count)| (*bucket, *count)))
+            .collect(),
+        ..Default::default()
+    };
+    for t in each.filter(|t| t.counter > 0) {
+        if all.counter == 0 || t.minimum_time_us < all.minimum_time_us {
+            all.minimum_time_us = t.minimum_time_us;
+        }
+        all.maximum_time_us = all.maximum_time_us.max(t.maximum_time_us);
+        all.total_time_us += t.total_time_us;
+        all.counter += t.counter;
+    }
+    all
+}
+
+/// One row. Percentiles are goose's own (`percentile_us`): the request at
+/// rank round(n × p), timed as the middle of its histogram bucket and kept
+/// between the fastest and slowest time, the first and last rank exactly
+/// those; so they equal what goose's tables print and its thresholds judge.
 fn stats(
     name: &str,
     ok: u64,
     failed: u64,
-    buckets: &BTreeMap<u64, usize>,
-    total_us: u64,
-    max_us: u64,
+    times: &GooseRequestMetricTimingData,
     seconds: f64,
 ) -> EndpointStats {
     let requests = ok + failed;
-    let timed: usize = buckets.values().sum();
     let ms = |us: u64| us as f64 / 1000.0;
     EndpointStats {
         name: name.to_string(),
@@ -234,44 +236,55 @@ fn stats(
             failed as f64 * 100.0 / requests as f64
         },
         rps: requests as f64 / seconds,
-        p50_ms: ms(percentile(buckets, timed, 0.50, max_us)),
-        p95_ms: ms(percentile(buckets, timed, 0.95, max_us)),
-        p99_ms: ms(percentile(buckets, timed, 0.99, max_us)),
-        max_ms: ms(max_us),
-        mean_ms: if timed == 0 {
+        p50_ms: ms(times.percentile_us(0.50)),
+        p95_ms: ms(times.percentile_us(0.95)),
+        p99_ms: ms(times.percentile_us(0.99)),
+        max_ms: ms(times.maximum_time_us),
+        mean_ms: if times.counter == 0 {
             0.0
         } else {
-            ms(total_us) / timed as f64
+            ms(times.total_time_us) / times.counter as f64
         },
     }
 }
 
-/// The bucket time holding the request at rank round(total × p), as goose's
-/// reports compute it, capped at the slowest time seen (a bucket's start can
-/// only be below it).
-fn percentile(buckets: &BTreeMap<u64, usize>, total: usize, p: f64, max_us: u64) -> u64 {
-    let rank = (total as f64 * p).round() as usize;
-    let mut seen = 0usize;
-    for (time, count) in buckets {
-        seen += count;
-        if seen >= rank {
-            return (*time).min(max_us);
-        }
-    }
-    0
-}
-
 #[cfg(test)]
 mod tests {
-    //! Percentiles follow goose's rank rule.
+    //! The aggregate adds endpoints as goose does, and percentiles follow
+    //! goose's rule (times under 128 µs have buckets of their own, so the
+    //! expected values are exact).
     use super::*;
 
+    fn times(samples: &[(u64, usize)]) -> GooseRequestMetricTimingData {
+        GooseRequestMetricTimingData {
+            times_us: samples.iter().copied().collect(),
+            minimum_time_us: samples.first().map_or(0, |s| s.0),
+            maximum_time_us: samples.last().map_or(0, |s| s.0),
+            total_time_us: samples.iter().map(|(t, n)| t * *n as u64).sum(),
+            counter: samples.iter().map(|s| s.1).sum(),
+        }
+    }
+
     #[test]
-    fn percentile_by_rank() {
-        let buckets: BTreeMap<u64, usize> = [(1000, 50), (2000, 45), (9000, 5)].into();
-        assert_eq!(percentile(&buckets, 100, 0.50, 9500), 1000);
-        assert_eq!(percentile(&buckets, 100, 0.95, 9500), 2000);
-        assert_eq!(percentile(&buckets, 100, 0.99, 9500), 9000);
-        assert_eq!(percentile(&BTreeMap::new(), 0, 0.5, 0), 0);
+    fn aggregate_and_percentiles() {
+        let a = times(&[(10, 50)]);
+        let b = times(&[(20, 45), (90, 5)]);
+        let empty = times(&[]);
+        let all = all_times([&a, &empty, &b].into_iter());
+        assert_eq!(
+            (all.counter, all.minimum_time_us, all.maximum_time_us),
+            (100, 10, 90)
+        );
+        let row = stats("Aggregated", 99, 1, &all, 2.0);
+        assert_eq!((row.p50_ms, row.p95_ms, row.p99_ms), (0.010, 0.020, 0.090));
+        assert_eq!(
+            (row.requests, row.rps, row.error_rate_pct),
+            (100, 50.0, 1.0)
+        );
+        assert!((row.mean_ms - 0.0185).abs() < 1e-9);
+        // Rank round(10 × 0.99) = 10 is the last: the slowest time itself.
+        let ten = stats("x", 10, 0, &times(&[(10, 9), (100, 1)]), 1.0);
+        assert_eq!(ten.p99_ms, 0.100);
+        assert_eq!(stats("none", 0, 0, &empty, 1.0).p95_ms, 0.0);
     }
 }
