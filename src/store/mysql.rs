@@ -28,11 +28,7 @@ impl Store for MySqlStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(classify)?;
-        Ok(())
+        SharedReads(&self.pool).ping().await.map_err(classify)
     }
 
     async fn insert(&self, code: Code, new: &NewLink) -> StoreResult<Link> {

@@ -46,6 +46,11 @@ where
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
 {
+    /// The cheapest round trip: does the database answer at all?
+    pub(crate) async fn ping(&self) -> sqlx::Result<()> {
+        sqlx::query("SELECT 1").execute(self.0).await.map(drop)
+    }
+
     /// One keyset page, newest first; one row more than `limit` is read so
     /// the page can tell whether another follows.
     pub(crate) async fn page_after(&self, after: Cursor, limit: u32) -> sqlx::Result<Page> {

@@ -64,11 +64,7 @@ impl Store for SqliteStore {
                 "the SQLite writer has stopped".into(),
             ));
         }
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(classify)?;
-        Ok(())
+        SharedReads(&self.pool).ping().await.map_err(classify)
     }
 
     async fn insert(&self, code: Code, new: &NewLink) -> StoreResult<Link> {
