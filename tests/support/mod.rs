@@ -121,15 +121,13 @@ pub async fn spawn_with(db: TestDb, figment: Figment) -> TestApp {
     init_test_logging();
     let (tx, rx) = oneshot::channel();
     let tx = std::sync::Mutex::new(Some(tx));
-    let rocket = shortlink::build(figment)
-        .attach(AdHoc::on_liftoff("test port", move |r| {
-            let port = r.config().port;
-            if let Some(tx) = tx.lock().ok().and_then(|mut t| t.take()) {
-                let _ = tx.send(port);
-            }
-            Box::pin(async {})
-        }))
-        ;
+    let rocket = shortlink::build(figment).attach(AdHoc::on_liftoff("test port", move |r| {
+        let port = r.config().port;
+        if let Some(tx) = tx.lock().ok().and_then(|mut t| t.take()) {
+            let _ = tx.send(port);
+        }
+        Box::pin(async {})
+    }));
     let server = shortlink::lifecycle::Server::ignite(rocket)
         .await
         .unwrap_or_else(|code| panic!("server failed to ignite on {}: {code:?}", db.backend));
