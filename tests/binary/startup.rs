@@ -58,12 +58,14 @@ fn starts_on_sqlite_with_no_configuration_and_stops_on_sigterm() {
     let log = output(&mut child);
     assert!(status.success(), "exit {status} after SIGTERM:\n{log}");
     assert!(log.contains("shortlink listening"), "{log}");
-    // An ordinary start and stop warns about nothing: a WARN line an operator
-    // learns to ignore hides the one that matters.
-    assert!(
-        !log.lines().any(|l| l.contains(" WARN ")),
-        "warnings on a clean start and stop:\n{log}"
-    );
+    // An ordinary start warns about nothing: a WARN line an operator learns to
+    // ignore hides the one that matters. The stop's one WARN is Rocket's
+    // "Received SIGTERM" (rocket::server also warns of real faults, so it stays).
+    let warnings: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(" WARN ") && !l.contains("Received SIGTERM"))
+        .collect();
+    assert!(warnings.is_empty(), "warnings on a clean start and stop:\n{log}");
     assert!(
         log.contains("storage closed"),
         "pool not closed on shutdown:\n{log}"
