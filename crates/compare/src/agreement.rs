@@ -2,11 +2,10 @@
 //! against another, within a tolerance: the repeatability a report must
 //! show before any one of its numbers is quoted.
 
-use std::fmt::Write;
-
 use crate::plan::Backend;
 use crate::report::spread;
 use crate::stats::{Aggregate, Spread};
+use crate::table::{num, text, Cell, Table};
 
 /// A run's req/s over its repetitions, per backend and level.
 pub type Throughput = (Backend, usize, Spread);
@@ -55,35 +54,32 @@ pub fn rows(first: &[Throughput], second: &[Throughput], tolerance_pct: f64) -> 
 
 /// A Markdown table of the rows and a one-line verdict.
 pub fn markdown(rows: &[Row], tolerance_pct: f64) -> String {
-    let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "| backend | users | run 1 req/s (min–max) | run 2 req/s (min–max) | run 2 vs run 1 |"
-    );
-    let _ = writeln!(o, "|---|---:|---:|---:|---:|");
+    let mut t = Table::new(vec![
+        text("backend"),
+        num("users"),
+        num("run 1 req/s (min–max)"),
+        num("run 2 req/s (min–max)"),
+        num("run 2 vs run 1"),
+    ]);
     for r in rows {
-        let _ = writeln!(
-            o,
-            "| {} | {} | {} | {} | {:+.1}%{} |",
-            r.backend,
-            r.users,
-            spread(&r.first, 0),
-            spread(&r.second, 0),
-            r.change_pct,
-            if r.within { "" } else { " ⚠" }
-        );
+        t.push(vec![
+            r.backend.into(),
+            r.users.into(),
+            spread(&r.first, 0).into(),
+            spread(&r.second, 0).into(),
+            Cell::plain(format!("{:+.1}%", r.change_pct)).flag(!r.within),
+        ]);
     }
     let within = rows.iter().filter(|r| r.within).count();
     let worst = rows
         .iter()
         .map(|r| r.change_pct.abs())
         .fold(0.0_f64, f64::max);
-    let _ = writeln!(
-        o,
-        "\n{within} of {} medians within ±{tolerance_pct}% (largest change {worst:.1}%).",
+    format!(
+        "{}\n{within} of {} medians within ±{tolerance_pct}% (largest change {worst:.1}%).\n",
+        t.markdown(),
         rows.len()
-    );
-    o
+    )
 }
 
 #[cfg(test)]

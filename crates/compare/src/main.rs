@@ -8,19 +8,25 @@
 //!   release server, the identical data set.
 //! - [`procfs`]: CPU time and peak RSS from /proc, the machine.
 //! - [`stats`]: medians, spread, per-endpoint numbers, findings.
-//! - [`report`], [`html`]: `summary.json`, `report.md`, `report.html`.
+//! - [`report`]: `summary.json`, and the one [`report::Report`] every file
+//!   renders; [`table`] and [`tables`]: the tables, built once for
+//!   `report.md` ([`markdown`]) and `report.html` ([`html`], [`charts`]).
 //! - [`agreement`]: whether two runs' medians agree (`--agreement`).
 
 mod agreement;
 mod cell;
+mod charts;
 mod database;
 mod html;
+mod markdown;
 mod plan;
 mod procfs;
 mod report;
 mod seed;
 mod server;
 mod stats;
+mod table;
+mod tables;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,9 +1,9 @@
 //! The report: everything measured and how, as `summary.json` (for tools),
 //! `report.md` (for a design review) and `report.html` (the same with
-//! charts, see [`crate::html`]). All three are written from one [`Report`].
+//! charts, see [`crate::html`]). All three are written from one [`Report`];
+//! the Markdown is [`crate::markdown`]'s.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Context;
@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::cell::CellResult;
 use crate::plan::Plan;
 use crate::procfs::Machine;
-use crate::stats::{self, Aggregate, EndpointAggregate, Spread, SPREAD_FLAG_PCT};
+use crate::stats::{self, Aggregate, EndpointAggregate, Spread};
 
 /// The machine-readable summary; `report.md` and `report.html` render it.
 #[derive(Debug, Serialize)]
@@ -157,175 +157,6 @@ impl Report {
         std::fs::write(dir.join("report.html"), crate::html::render(self))
             .context("write report.html")?;
         Ok(())
-    }
-
-    /// `sqlite 8, mysql 32 connections` as the servers reported it, per
-    /// backend in plan order; a backend whose cells disagree shows each size.
-    fn pool_sizes(&self) -> String {
-        let sizes: Vec<String> = self
-            .plan
-            .backends
-            .iter()
-            .filter_map(|&b| {
-                let mut seen: Vec<u32> = self
-                    .cells
-                    .iter()
-                    .filter(|c| c.backend == b)
-                    .filter_map(|c| c.pool_max_connections)
-                    .collect();
-                seen.sort_unstable();
-                seen.dedup();
-                let list: Vec<String> = seen.iter().map(u32::to_string).collect();
-                (!list.is_empty()).then(|| format!("{b} {}", list.join("/")))
-            })
-            .collect();
-        if sizes.is_empty() {
-            "not recorded".into()
-        } else {
-            format!("{} connections (memory has none)", sizes.join(", "))
-        }
-    }
-
-    pub fn markdown(&self) -> String {
-        let mut o = String::new();
-        let _ = writeln!(o, "# shortlink backend comparison\n");
-        let _ = writeln!(
-            o,
-            "{} · git `{}` · {} of {} cells{} · {:.0} s wall\n",
-            self.started_at,
-            short(&self.git_sha),
-            self.cells.len(),
-            self.cells_planned,
-            match (&self.complete, &self.stopped_because) {
-                (true, _) => String::new(),
-                (false, Some(why)) => format!(" · **partial: {why}**"),
-                (false, None) => " · **partial**".to_string(),
-            },
-            self.wall_secs
-        );
-        let _ = writeln!(o, "## Findings\n");
-        for f in &self.findings {
-            let _ = writeln!(o, "- {f}");
-        }
-        let _ = writeln!(o, "\n## By backend and concurrency\n");
-        let _ = writeln!(
-            o,
-            "Medians over the repetitions, min–max in brackets. ⚠ marks a req/s spread over {SPREAD_FLAG_PCT:.0}% of the median. CPU-ms/req is the server's (+ mariadbd's) CPU time over the measured run divided by the requests it served; RSS is the peak (VmHWM).\n"
-        );
-        let _ = writeln!(
-            o,
-            "| backend | users | req/s | p50 ms | p95 ms | p99 ms | errors % | CPU-ms/req | peak RSS MiB | reps |"
-        );
-        let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        for a in &self.aggregates {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {}{} | {} | {} | {} | {:.3} | {} | {} | {} |",
-                a.backend,
-                a.users,
-                spread(&a.rps, 0),
-                if a.rps.flagged { " ⚠" } else { "" },
-                spread(&a.p50_ms, 2),
-                spread(&a.p95_ms, 2),
-                spread(&a.p99_ms, 2),
-                a.error_rate_pct.median,
-                with_db(
-                    a.server_cpu_ms_per_request.median,
-                    a.db_cpu_ms_per_request.as_ref(),
-                    3
-                ),
-                with_db(a.server_peak_rss_mib.median, a.db_peak_rss_mib.as_ref(), 0),
-                a.reps
-            );
-        }
-        if let Some(top) = self.busiest_users {
-            let _ = writeln!(o, "\n## Per endpoint at {top} users\n");
-            let _ = writeln!(
-                o,
-                "| backend | endpoint | req/s | p50 ms | p95 ms | p99 ms | errors % |"
-            );
-            let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|");
-            for e in &self.endpoints_busiest {
-                let _ = writeln!(
-                    o,
-                    "| {} | `{}` | {:.1} | {:.2} | {:.2} | {:.2} | {:.3} |",
-                    e.backend,
-                    e.endpoint,
-                    e.rps.median,
-                    e.p50_ms.median,
-                    e.p95_ms.median,
-                    e.p99_ms.median,
-                    e.error_rate_pct.median
-                );
-            }
-        }
-        let _ = writeln!(o, "\n## Every cell, in run order\n");
-        let _ = writeln!(
-            o,
-            "| cell | req/s | p99 ms | failed | hits | server CPU-ms/req | server RSS MiB | mariadbd CPU-ms/req | load 1m |"
-        );
-        let _ = writeln!(o, "|---|---:|---:|---:|---|---:|---:|---:|---:|");
-        for c in &self.cells {
-            let _ = writeln!(
-                o,
-                "| {} | {:.0} | {:.2} | {} | {} | {:.3} | {:.0} | {} | {:.2} |",
-                c.id,
-                c.rps,
-                c.overall.p99_ms,
-                c.failures,
-                match c.hits_reconciled {
-                    Some(true) => "match",
-                    Some(false) => "MISMATCH",
-                    None => "-",
-                },
-                c.server_cpu_ms_per_request,
-                c.server_peak_rss_mib,
-                c.db_cpu_ms_per_request
-                    .map_or("-".to_string(), |v| format!("{v:.3}")),
-                c.loadavg_1m
-            );
-        }
-        let _ = writeln!(o, "\n## Plan, versions, machine\n");
-        let p = &self.plan;
-        let _ = writeln!(
-            o,
-            "- Backends {}; users {:?}; {} repetition(s); order: for each repetition, for each level, every backend in turn.",
-            p.backends.iter().map(|b| b.name()).collect::<Vec<_>>().join(", "),
-            p.users,
-            p.reps
-        );
-        let _ = writeln!(
-            o,
-            "- Each cell: a fresh database (memory: none; SQLite: a new file in a temp dir; MySQL: a new database on one throwaway MariaDB started for the whole run), a fresh server (`{}`), {} links seeded over HTTP (same codes and URLs for every backend), {:.0} s warm-up with the same plan, then the measured run.",
-            self.server_binary, p.seed_links, p.warmup.as_secs_f64()
-        );
-        let _ = writeln!(
-            o,
-            "- Server configuration: {}; database pool: {}.",
-            p.config.as_deref().map_or_else(
-                || "Rocket's built-in defaults (no Rocket.toml)".to_string(),
-                |c| format!("`{c}`, each backend's profile, the cell's database URL and port from the environment")
-            ),
-            self.pool_sizes()
-        );
-        let _ = writeln!(o, "- Goose options of every measured run: `{}` (shortlink-load's weighted mix, hit reconciliation on).", self.goose_args.join(" "));
-        for (backend, v) in &self.versions {
-            let _ = writeln!(o, "- `/version` on {backend}: `{v}`");
-        }
-        if let Some(v) = &self.mariadb_version {
-            let _ = writeln!(o, "- MariaDB: {v}");
-        }
-        let m = &self.machine;
-        let _ = writeln!(
-            o,
-            "- Machine: {} cores ({}), {} MiB memory, Linux {}; load average {} at the start, {} at the end. The load generator runs on the same cores as the servers.",
-            m.cores, m.cpu_model, m.mem_total_mib, m.kernel, m.loadavg_start, m.loadavg_end
-        );
-        let _ = writeln!(
-            o,
-            "- Raw goose JSON of every run: `runs/<cell>.json`; all numbers: `summary.json`."
-        );
-        o
     }
 }
 
