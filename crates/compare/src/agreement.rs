@@ -2,8 +2,12 @@
 //! against another, within a tolerance: the repeatability a report must
 //! show before any one of its numbers is quoted.
 
+use std::path::Path;
+
+use anyhow::bail;
+
 use crate::plan::Backend;
-use crate::report::spread;
+use crate::report::{spread, Report};
 use crate::stats::{Aggregate, Spread};
 use crate::table::{num, text, Cell, Table};
 
@@ -82,8 +86,30 @@ pub fn markdown(rows: &[Row], tolerance_pct: f64) -> String {
     )
 }
 
+/// Two finished runs compared: the table `--agreement` prints, and whether
+/// every median is within the tolerance.
+pub struct Verdict {
+    pub markdown: String,
+    pub agree: bool,
+}
+
+/// Reads two report directories' `summary.json` and compares their medians.
+pub fn compare_runs(first: &Path, second: &Path, tolerance_pct: f64) -> anyhow::Result<Verdict> {
+    let throughput =
+        |dir: &Path| -> anyhow::Result<_> { Ok(throughput(&Report::rerender(dir)?.aggregates)) };
+    let rows = rows(&throughput(first)?, &throughput(second)?, tolerance_pct);
+    if rows.is_empty() {
+        bail!("the two runs have no backend × level in common");
+    }
+    Ok(Verdict {
+        markdown: markdown(&rows, tolerance_pct),
+        agree: rows.iter().all(|r| r.within),
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    //! Matching rows and the tolerance.
     use super::*;
 
     fn agg(backend: Backend, users: usize, rps: &[f64]) -> Throughput {

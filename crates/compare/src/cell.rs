@@ -58,9 +58,11 @@ pub struct CellResult {
 }
 
 /// What a cell needs from the run around it.
-pub struct Env<'a> {
+pub(crate) struct Env<'a> {
     pub plan: &'a Plan,
     pub server_binary: &'a Path,
+    /// The Rocket.toml, absolute; None: Rocket's built-in defaults.
+    pub config: Option<&'a Path>,
     pub out_dir: &'a Path,
     pub scratch: &'a Path,
     pub mysql: Option<&'a MysqlServer>,
@@ -68,7 +70,7 @@ pub struct Env<'a> {
 
 /// The cell was cut short by Ctrl-C; its numbers are not kept.
 #[derive(Debug)]
-pub struct Interrupted;
+pub(crate) struct Interrupted;
 
 impl std::fmt::Display for Interrupted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -79,7 +81,7 @@ impl std::fmt::Display for Interrupted {
 impl std::error::Error for Interrupted {}
 
 /// Runs `cell`; also returns the server's `/version` answer.
-pub async fn run(
+pub(crate) async fn run(
     env: &Env<'_>,
     cell: Cell,
     stop: &dyn Fn() -> bool,
@@ -95,8 +97,7 @@ pub async fn run(
         procfs::reset_peak_rss(pid);
     }
     let log = env.scratch.join(format!("{id}.server.log"));
-    let config = env.plan.config.as_deref();
-    let server = Server::start(env.server_binary, config, &db, env.scratch, &log).await?;
+    let server = Server::start(env.server_binary, env.config, &db, env.scratch, &log).await?;
     let result = measure(env, cell, &server, db_pid, stop).await;
     let stopped = server.stop();
     drop(db);
@@ -204,6 +205,6 @@ async fn measure(
 }
 
 /// How long a cell may take before something is clearly wrong.
-pub fn budget(plan: &Plan) -> Duration {
+pub(crate) fn budget(plan: &Plan) -> Duration {
     Duration::from_secs_f64(plan.estimate_cell_secs() * 3.0 + 60.0)
 }

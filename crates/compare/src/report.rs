@@ -10,6 +10,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::cell::CellResult;
+use crate::findings;
 use crate::plan::Plan;
 use crate::procfs::Machine;
 use crate::stats::{self, Aggregate, EndpointAggregate, Spread};
@@ -74,7 +75,7 @@ impl Report {
         });
         let mut machine = ctx.machine.clone();
         machine.loadavg_end = crate::procfs::loadavg_text();
-        let findings = stats::findings(
+        let findings = findings::findings(
             &aggregates,
             &endpoints_busiest,
             &levels,
@@ -88,7 +89,7 @@ impl Report {
         Report {
             schema: "shortlink-compare/1",
             started_at: ctx.started_at.clone(),
-            finished_at: crate::now_rfc3339(),
+            finished_at: crate::run::now_rfc3339(),
             complete: stopped_because.is_none() && cells.len() == plan.cells().len(),
             stopped_because,
             wall_secs,
@@ -140,7 +141,7 @@ impl Report {
         );
         report.finished_at = serde_json::from_value(field("finished_at")?)?;
         report.machine = machine;
-        report.findings = stats::findings(
+        report.findings = findings::findings(
             &report.aggregates,
             &report.endpoints_busiest,
             &report.plan.users,

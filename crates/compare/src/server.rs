@@ -23,7 +23,7 @@ impl Server {
     /// `/readyz` is 200. Its stdout and stderr go to `log`.
     pub async fn start(
         binary: &Path,
-        config: Option<&str>,
+        config: Option<&Path>,
         db: &CellDb,
         cwd: &Path,
         log: &Path,

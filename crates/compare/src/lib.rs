@@ -1,0 +1,42 @@
+//! shortlink-compare: load-tests every backend on fresh databases, the same
+//! way, interleaved, and writes a report of how they compare. The binary is
+//! a thin command line over [`run`]; tests call [`run`] directly.
+//!
+//! Layout, in reading order:
+//! - [`options`]: what a comparison is asked for and its defaults.
+//! - [`plan`]: backends × levels × repetitions, the cell order, goose options.
+//! - [`run`](mod@run): the comparison from start to report, and its stop.
+//! - [`cell`]: one cell, start to finish, and its [`cell::CellResult`].
+//! - `database`, `server`, `seed`: the fresh database, the fresh server,
+//!   the identical data set.
+//! - [`procfs`]: CPU time and peak RSS from /proc, the machine.
+//! - [`stats`], [`findings`]: medians, spread, per-endpoint numbers; what
+//!   they say in words.
+//! - [`report`]: `summary.json`, and the one [`Report`] every file renders;
+//!   [`table`] and [`tables`]: the tables, built once for `report.md`
+//!   ([`markdown`]) and `report.html` ([`html`], [`charts`]).
+//! - [`agreement`]: whether two runs' medians agree (`--agreement`).
+
+pub mod agreement;
+pub mod cell;
+pub mod charts;
+mod database;
+pub mod findings;
+pub mod html;
+pub mod markdown;
+pub mod options;
+pub mod plan;
+pub mod procfs;
+pub mod report;
+pub mod run;
+mod seed;
+mod server;
+pub mod stats;
+pub mod table;
+pub mod tables;
+
+pub use agreement::{compare_runs, Verdict};
+pub use options::Options;
+pub use plan::Backend;
+pub use report::Report;
+pub use run::{interrupt, run, Outcome};
