@@ -1,55 +1,19 @@
-//! `shortlink-compare --quick` end to end on the debug server: one level,
-//! one repetition, every backend; the files it writes hold real numbers for
-//! every backend, no failed request, the tables, the charts, and a
-//! `summary.json` with the keys tools read.
+//! The quick comparison end to end, through `shortlink-compare`'s library,
+//! on the debug server this test binary was built with: one level, one
+//! repetition, every backend, cut to the shortest run that still has every
+//! endpoint of the mix answer on every backend. The files it writes hold
+//! real numbers for every backend, no failed request, the tables, the
+//! charts, a `summary.json` with the keys tools read, and the pool sizes
+//! the servers really ran with.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use shortlink_compare::Options;
+use shortlink_load::Mix;
 
 const BACKENDS: [&str; 3] = ["memory", "sqlite", "mysql"];
-
-/// Every request name the load test's mix makes.
-const MIX_ENDPOINTS: [&str; 7] = [
-    "GET /{code}",
-    "POST /api/v1/links",
-    "GET /api/v1/links/{code}",
-    "PATCH /api/v1/links/{code}",
-    "DELETE /api/v1/links/{code}",
-    "GET /api/v1/links",
-    "GET /api/v1/stats",
-];
-
-/// The comparison's binary, built by cargo: it lives in its own package, so
-/// cargo gives this test no `CARGO_BIN_EXE_` for it.
-fn compare_binary() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "shortlink-compare",
-            "--bin",
-            "shortlink-compare",
-            "--message-format=json",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run cargo build -p shortlink-compare");
-    assert!(
-        out.status.success(),
-        "cargo build -p shortlink-compare failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter_map(|m| m.get("executable")?.as_str().map(PathBuf::from))
-        .find(|p| p.file_name().is_some_and(|n| n == "shortlink-compare"))
-        .expect("cargo reported the shortlink-compare executable")
-}
 
 fn num(v: &Value, path: &str) -> f64 {
     let mut cur = v;
@@ -62,27 +26,11 @@ fn num(v: &Value, path: &str) -> f64 {
         .unwrap_or_else(|| panic!("{path} is not a number: {cur}"))
 }
 
-/// The one report directory the run made under `out`.
-fn report_dir(out: &Path) -> PathBuf {
-    let dirs: Vec<PathBuf> = std::fs::read_dir(out)
-        .expect("read the output directory")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("compare-"))
-        })
-        .collect();
-    assert_eq!(dirs.len(), 1, "one compare-<timestamp> directory: {dirs:?}");
-    dirs[0].clone()
-}
-
 /// A quick comparison of all three backends writes report.md, report.html,
 /// summary.json and one goose JSON per run, all with positive numbers for
 /// every backend and no failed request.
 #[test]
 fn quick_comparison_reports_every_backend() {
-    let compare = compare_binary();
     let out = tempfile::tempdir().expect("temporary directory");
     // Pool sizes neither Rocket's defaults nor the shipped Rocket.toml use:
     // seen in the report only if every server really ran with this file.
@@ -93,36 +41,40 @@ fn quick_comparison_reports_every_backend() {
          [mysql.databases.mysql]\nmax_connections = 5\n",
     )
     .expect("write the test Rocket.toml");
-    let started = std::time::Instant::now();
-    let run = Command::new(&compare)
-        .args([
-            "--quick",
-            "--server",
-            env!("CARGO_BIN_EXE_shortlink"),
-            "--out",
-        ])
-        .arg(out.path())
-        .arg("--config")
-        .arg(&config)
-        .output()
-        .expect("run shortlink-compare");
-    let stderr = String::from_utf8_lossy(&run.stderr);
+    // The quick plan (8 users, 1 repetition) with its run, warm-up and data
+    // set at their minimum: goose counts whole seconds, and a handful of
+    // seeded links is enough for every persona to find some.
+    let options = Options {
+        run_time: Some(Duration::from_secs(1)),
+        warmup: Some(Duration::from_secs(1)),
+        seed_links: Some(10),
+        server: Some(PathBuf::from(env!("CARGO_BIN_EXE_shortlink"))),
+        config: Some(config.clone()),
+        out: out.path().to_path_buf(),
+        ..Options::quick()
+    };
+    let started = Instant::now();
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let outcome = runtime
+        .block_on(shortlink_compare::run(&options))
+        .expect("the comparison starts");
     assert!(
-        run.status.success(),
-        "shortlink-compare --quick failed:\n{stderr}"
+        outcome.success(),
+        "stopped: {:?}; failed requests: {}",
+        outcome.stopped,
+        outcome.failures
     );
     assert!(
-        started.elapsed().as_secs() < 120,
-        "--quick took {:?}",
+        started.elapsed() < Duration::from_secs(60),
+        "the quick comparison took {:?}",
         started.elapsed()
     );
-    let dir = report_dir(out.path());
+    let dir = outcome.dir;
+    assert!(dir.starts_with(out.path()), "{}", dir.display());
 
     // summary.json: the keys, and positive numbers for every backend.
-    let summary: Value = serde_json::from_slice(
-        &std::fs::read(dir.join("summary.json")).expect("summary.json exists"),
-    )
-    .expect("summary.json parses");
+    let raw_summary = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
+    let summary: Value = serde_json::from_str(&raw_summary).expect("summary.json parses");
     assert_eq!(summary["schema"], "shortlink-compare/1");
     assert_eq!(summary["complete"], true, "{summary}");
     for key in [
@@ -156,7 +108,7 @@ fn quick_comparison_reports_every_backend() {
             .and_then(|cells| cells.iter().find(|c| c["backend"] == backend))
             .unwrap_or_else(|| panic!("no {backend} cell"));
         assert_eq!(cell["pool_max_connections"], pool, "{backend}'s pool size");
-        // Only SQLite commits in groups; 8 users writing for seconds must
+        // Only SQLite commits in groups; 8 users writing for a second must
         // have shared commits, or the measurement (or the grouping) is broken.
         let per_commit = cell["writes_per_commit"].as_f64();
         if backend == "sqlite" {
@@ -201,7 +153,7 @@ fn quick_comparison_reports_every_backend() {
             assert!(num(a, "db_cpu_ms_per_request.median") > 0.0);
             assert!(num(a, "db_peak_rss_mib.median") > 0.0);
         }
-        for name in MIX_ENDPOINTS {
+        for name in Mix::Shortlink.endpoints().iter().map(|e| e.name()) {
             let e = summary["endpoints_busiest"]
                 .as_array()
                 .and_then(|eps| {
@@ -288,23 +240,21 @@ fn quick_comparison_reports_every_backend() {
         );
     }
 
-    // --agreement reads finished runs back: a run agrees with itself exactly.
-    let agree = Command::new(&compare)
-        .arg("--agreement")
-        .args([&dir, &dir])
-        .output()
-        .expect("run shortlink-compare --agreement");
-    let table = String::from_utf8_lossy(&agree.stdout);
-    assert!(
-        agree.status.success(),
-        "{table}{}",
-        String::from_utf8_lossy(&agree.stderr)
-    );
+    // The agreement reads finished runs back: a run agrees with itself exactly.
+    let verdict = shortlink_compare::compare_runs(&dir, &dir, 10.0).expect("compare the run");
+    assert!(verdict.agree, "{}", verdict.markdown);
     for backend in BACKENDS {
-        assert!(table.contains(&format!("| {backend} | 8 |")), "{table}");
+        assert!(
+            verdict.markdown.contains(&format!("| {backend} | 8 |")),
+            "{}",
+            verdict.markdown
+        );
     }
     assert!(
-        table.contains("3 of 3 medians within ±10% (largest change 0.0%)."),
-        "{table}"
+        verdict
+            .markdown
+            .contains("3 of 3 medians within ±10% (largest change 0.0%)."),
+        "{}",
+        verdict.markdown
     );
 }
