@@ -1,6 +1,7 @@
 //! What a comparison is asked for ([`Options`]) and what that resolves to:
 //! the [`Plan`] with its defaults (full or quick) and bounds, the server
-//! binary and Rocket.toml as absolute paths.
+//! binary and Rocket.toml as absolute paths, and the same paths as the
+//! report shows them.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -81,7 +82,7 @@ pub(crate) struct Resolved {
 impl Options {
     pub(crate) fn resolve(&self) -> anyhow::Result<Resolved> {
         let config = self.config.as_deref().map(server_config).transpose()?;
-        let plan = self.plan(config.as_deref().map(|c| c.display().to_string()))?;
+        let plan = self.plan(config.as_deref().map(shown))?;
         Ok(Resolved {
             plan,
             server: server_binary(self.server.as_deref())?,
@@ -162,9 +163,29 @@ fn server_config(path: &Path) -> anyhow::Result<PathBuf> {
     Ok(std::fs::canonicalize(path)?)
 }
 
+/// `path` as reports show it: relative to the current directory when it is
+/// under it, else its file name. A report is committed and shared, and the
+/// directories of the machine it ran on mean nothing to its readers.
+pub fn shown(path: &Path) -> String {
+    let cwd = std::env::current_dir().and_then(std::fs::canonicalize);
+    shown_from(path, cwd.as_deref().ok())
+}
+
+fn shown_from(path: &Path, cwd: Option<&Path>) -> String {
+    if let Some(rel) = cwd.and_then(|c| path.strip_prefix(c).ok()) {
+        if !rel.as_os_str().is_empty() {
+            return rel.display().to_string();
+        }
+    }
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    //! Defaults and bounds.
+    //! Defaults, bounds, and paths as shown.
     use super::*;
 
     #[test]
@@ -180,5 +201,22 @@ mod tests {
             ..Options::quick()
         };
         assert!(too_short.plan(None).is_err());
+    }
+
+    #[test]
+    fn paths_under_the_current_directory_are_relative_others_a_file_name() {
+        let cwd = Path::new("/work/repo");
+        let shown = |p: &str| shown_from(Path::new(p), Some(cwd));
+        assert_eq!(
+            shown("/work/repo/target/release/shortlink"),
+            "target/release/shortlink"
+        );
+        assert_eq!(shown("/work/repo/Rocket.toml"), "Rocket.toml");
+        assert_eq!(shown("/tmp/x/Rocket.toml"), "Rocket.toml");
+        assert_eq!(shown("/work/repository/Rocket.toml"), "Rocket.toml");
+        assert_eq!(
+            shown_from(Path::new("/usr/bin/shortlink"), None),
+            "shortlink"
+        );
     }
 }

@@ -55,8 +55,8 @@ pub struct Plan {
     pub seed_links: usize,
     pub quick: bool,
     /// The Rocket.toml every server reads, its profile the backend's (the
-    /// cell's database, address and port override it); None: Rocket's
-    /// built-in defaults.
+    /// cell's database, address and port override it), as the report shows
+    /// it (see [`crate::options::shown`]); None: Rocket's built-in defaults.
     #[serde(default)]
     pub config: Option<String>,
 }

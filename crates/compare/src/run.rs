@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cell::{self, CellResult, Env, Interrupted};
 use crate::database::MysqlServer;
-use crate::options::{Options, Resolved};
+use crate::options::{shown, Options, Resolved};
 use crate::plan::{Backend, Plan};
 use crate::procfs;
 use crate::report::{Report, RunInfo};
@@ -93,7 +93,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Outcome> {
         mariadb_version: mysql.as_ref().map(MysqlServer::version),
         machine: procfs::Machine::probe(),
         plan: plan.clone(),
-        server_binary: server.display().to_string(),
+        server_binary: shown(&server),
     };
     let env = Env {
         plan: &plan,
