@@ -65,7 +65,10 @@ fn starts_on_sqlite_with_no_configuration_and_stops_on_sigterm() {
         .lines()
         .filter(|l| l.contains(" WARN ") && !l.contains("Received SIGTERM"))
         .collect();
-    assert!(warnings.is_empty(), "warnings on a clean start and stop:\n{log}");
+    assert!(
+        warnings.is_empty(),
+        "warnings on a clean start and stop:\n{log}"
+    );
     assert!(
         log.contains("storage closed"),
         "pool not closed on shutdown:\n{log}"
