@@ -20,6 +20,7 @@ mod load_backends;
 mod load_discrimination;
 mod openapi;
 mod outage;
+mod parser_edges;
 mod parsers;
 mod reliability_redirect;
 mod reliability_sqlite_lock;

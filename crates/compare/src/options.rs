@@ -205,15 +205,15 @@ mod tests {
 
     #[test]
     fn paths_under_the_current_directory_are_relative_others_a_file_name() {
-        let cwd = Path::new("/work/repo");
+        let cwd = Path::new("/srv/repo");
         let shown = |p: &str| shown_from(Path::new(p), Some(cwd));
         assert_eq!(
-            shown("/work/repo/target/release/shortlink"),
+            shown("/srv/repo/target/release/shortlink"),
             "target/release/shortlink"
         );
-        assert_eq!(shown("/work/repo/Rocket.toml"), "Rocket.toml");
+        assert_eq!(shown("/srv/repo/Rocket.toml"), "Rocket.toml");
         assert_eq!(shown("/tmp/x/Rocket.toml"), "Rocket.toml");
-        assert_eq!(shown("/work/repository/Rocket.toml"), "Rocket.toml");
+        assert_eq!(shown("/srv/repository/Rocket.toml"), "Rocket.toml");
         assert_eq!(
             shown_from(Path::new("/usr/bin/shortlink"), None),
             "shortlink"
