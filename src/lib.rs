@@ -6,6 +6,7 @@
 //! - [`config`]    typed settings read once from the Rocket profile
 //! - [`http`]      every route of the contract (`docs/api.md`), its errors
 //! - [`domain`]    parsed values: codes, target URLs, cursors, timestamps, links
+//! - [`keys`]      API keys: format, hashing, verification (not enforced yet)
 //! - [`store`]     the `Store` trait and its memory, SQLite and MySQL backends
 //! - [`error`]     the one API error type and its JSON body
 //! - [`telemetry`] tracing set-up and Prometheus metrics
@@ -16,6 +17,7 @@ pub mod domain;
 pub mod drain;
 pub mod error;
 pub mod http;
+pub mod keys;
 pub mod lifecycle;
 pub mod startup;
 pub mod store;
