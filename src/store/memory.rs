@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use super::{Backend, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats};
+use crate::keys::{KeyId, KeyRecord};
 
 #[derive(Default)]
 pub struct MemoryStore {
@@ -18,6 +19,8 @@ struct State {
     /// Keyed by the listing order so that a page is a reverse range scan, like the SQL index.
     by_key: BTreeMap<(i64, i64), Link>,
     keys: HashMap<Code, (i64, i64)>,
+    /// API keys by id; gone with the process like everything else here.
+    api_keys: BTreeMap<KeyId, KeyRecord>,
 }
 
 impl MemoryStore {
@@ -134,6 +137,39 @@ impl Store for MemoryStore {
                 hits: s.by_key.values().map(|l| l.hits).sum(),
                 top: all.into_iter().take(top as usize).cloned().collect(),
             }
+        })
+    }
+
+    async fn create_key(&self, key: &KeyRecord) -> StoreResult<()> {
+        self.with(|s| {
+            if s.api_keys.contains_key(&key.id) {
+                return Err(StoreError::CodeTaken);
+            }
+            s.api_keys.insert(key.id.clone(), key.clone());
+            Ok(())
+        })?
+    }
+
+    async fn list_keys(&self) -> StoreResult<Vec<KeyRecord>> {
+        self.with(|s| {
+            let mut all: Vec<KeyRecord> = s.api_keys.values().cloned().collect();
+            // The SQL backends' order: oldest first, ids break ties.
+            all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+            all
+        })
+    }
+
+    async fn find_key(&self, id: &KeyId) -> StoreResult<Option<KeyRecord>> {
+        self.with(|s| s.api_keys.get(id).cloned())
+    }
+
+    async fn revoke_key(&self, id: &KeyId, now: i64) -> StoreResult<bool> {
+        self.with(|s| match s.api_keys.get_mut(id) {
+            Some(k) if k.revoked_at.is_none() => {
+                k.revoked_at = Some(now);
+                true
+            }
+            _ => false,
         })
     }
 

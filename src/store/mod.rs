@@ -1,5 +1,6 @@
 //! Persistence behind one trait: the handlers never know which backend runs.
 
+mod keys_sql;
 mod memory;
 mod mysql;
 mod sql_row;
@@ -8,6 +9,7 @@ mod sqlite;
 use std::fmt;
 
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats, TargetUrl};
+use crate::keys::{KeyId, KeyRecord};
 
 pub use memory::MemoryStore;
 pub use mysql::MySqlStore;
@@ -119,6 +121,17 @@ pub trait Store: Send + Sync + 'static {
     /// Counts one hit atomically unless the link is missing or expired at `now`.
     async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit>;
     async fn stats(&self, top: u32) -> StoreResult<Stats>;
+    /// Stores a new API key (its hash, never its secret); `CodeTaken` if the
+    /// id exists, which 62^12 random ids make a practical impossibility.
+    async fn create_key(&self, key: &KeyRecord) -> StoreResult<()>;
+    /// Every key, revoked ones included, oldest first.
+    async fn list_keys(&self) -> StoreResult<Vec<KeyRecord>>;
+    /// The record a presented key is verified against (`keys::verify`).
+    /// Read from the database on every call, never cached, so a revocation
+    /// is seen at once by every instance sharing the database.
+    async fn find_key(&self, id: &KeyId) -> StoreResult<Option<KeyRecord>>;
+    /// Revokes a live key at `now`; false when no live key has that id.
+    async fn revoke_key(&self, id: &KeyId, now: i64) -> StoreResult<bool>;
     fn pool_stats(&self) -> Option<PoolStats>;
     async fn close(&self);
 }

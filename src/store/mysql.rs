@@ -7,6 +7,8 @@ use sqlx::MySqlPool;
 
 use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreResult};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats, TargetUrl};
+use crate::keys::{KeyId, KeyRecord};
+use crate::store::keys_sql::{self, KeyRow};
 use crate::store::sql_row::{LinkRow, SharedReads, COLUMNS};
 
 pub struct MySqlStore {
@@ -145,6 +147,46 @@ impl Store for MySqlStore {
             .await
             .map_err(classify)?;
         Ok(Stats { links, hits, top })
+    }
+
+    async fn create_key(&self, key: &KeyRecord) -> StoreResult<()> {
+        sqlx::query(keys_sql::INSERT)
+            .bind(key.id.as_str())
+            .bind(&key.name)
+            .bind(key.role.as_str())
+            .bind(&key.secret_sha256[..])
+            .bind(key.created_at)
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn list_keys(&self) -> StoreResult<Vec<KeyRecord>> {
+        let rows: Vec<KeyRow> = sqlx::query_as(&keys_sql::list_sql())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?;
+        keys_sql::records(rows)
+    }
+
+    async fn find_key(&self, id: &KeyId) -> StoreResult<Option<KeyRecord>> {
+        let rows: Vec<KeyRow> = sqlx::query_as(&keys_sql::find_sql())
+            .bind(id.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(keys_sql::records(rows)?.into_iter().next())
+    }
+
+    async fn revoke_key(&self, id: &KeyId, now: i64) -> StoreResult<bool> {
+        let done = sqlx::query(keys_sql::REVOKE)
+            .bind(now)
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(done.rows_affected() > 0)
     }
 
     fn pool_stats(&self) -> Option<PoolStats> {

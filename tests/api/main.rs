@@ -15,6 +15,7 @@ mod harness_coverage;
 mod harness_discrimination;
 mod harness_nginx;
 mod harness_shared_instance;
+mod keys_store;
 mod lifecycle;
 mod load_backends;
 mod load_discrimination;

@@ -17,6 +17,8 @@ mod writer;
 use self::writer::{GroupCommit, Job};
 use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats};
+use crate::keys::{KeyId, KeyRecord};
+use crate::store::keys_sql::{self, KeyRow};
 use crate::store::sql_row::{LinkRow, SharedReads, COLUMNS};
 
 pub struct SqliteStore {
@@ -106,6 +108,36 @@ impl Store for SqliteStore {
     async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit> {
         self.writes
             .write(|reply| Job::Hit(code.clone(), now, reply))
+            .await
+    }
+
+    async fn create_key(&self, key: &KeyRecord) -> StoreResult<()> {
+        self.writes
+            .write(|reply| Job::CreateKey(key.clone(), reply))
+            .await
+            .map(drop)
+    }
+
+    async fn list_keys(&self) -> StoreResult<Vec<KeyRecord>> {
+        let rows: Vec<KeyRow> = sqlx::query_as(&keys_sql::list_sql())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?;
+        keys_sql::records(rows)
+    }
+
+    async fn find_key(&self, id: &KeyId) -> StoreResult<Option<KeyRecord>> {
+        let rows: Vec<KeyRow> = sqlx::query_as(&keys_sql::find_sql())
+            .bind(id.as_str())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?;
+        Ok(first(keys_sql::records(rows)?))
+    }
+
+    async fn revoke_key(&self, id: &KeyId, now: i64) -> StoreResult<bool> {
+        self.writes
+            .write(|reply| Job::RevokeKey(id.clone(), now, reply))
             .await
     }
 

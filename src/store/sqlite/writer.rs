@@ -23,6 +23,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::first;
 use crate::domain::{Code, Link, NewLink, TargetUrl};
+use crate::keys::{KeyId, KeyRecord};
+use crate::store::keys_sql;
 use crate::store::sql_row::{LinkRow, COLUMNS};
 use crate::store::{classify, Hit, LinkPatch, StoreError, StoreResult, WriteGroups};
 
@@ -39,12 +41,17 @@ pub(super) enum Job {
     Update(Code, LinkPatch, Reply<Option<Link>>),
     Delete(Code, Reply<bool>),
     Hit(Code, i64, Reply<Hit>),
+    /// Key management goes through the writer like every other write: the
+    /// writer's connection is the only one that writes, so a second writer
+    /// would only meet SQLITE_BUSY.
+    CreateKey(KeyRecord, Reply<bool>),
+    RevokeKey(KeyId, i64, Reply<bool>),
 }
 
 /// A write whose statement has run, held until its group commits or rolls back.
 enum Answer {
     Link(Reply<Option<Link>>, StoreResult<Option<Link>>),
-    Deleted(Reply<bool>, StoreResult<bool>),
+    Done(Reply<bool>, StoreResult<bool>),
     Hit(Reply<Hit>, StoreResult<Hit>),
 }
 
@@ -192,7 +199,9 @@ impl Job {
     fn abandoned(&self) -> bool {
         match self {
             Job::Insert(_, _, reply) | Job::Update(_, _, reply) => reply.is_closed(),
-            Job::Delete(_, reply) => reply.is_closed(),
+            Job::Delete(_, reply) | Job::CreateKey(_, reply) | Job::RevokeKey(_, _, reply) => {
+                reply.is_closed()
+            }
             Job::Hit(_, _, reply) => reply.is_closed(),
         }
     }
@@ -209,11 +218,19 @@ impl Job {
             }
             Job::Delete(code, reply) => {
                 let (result, failed) = settle(delete(conn, &code).await);
-                (Answer::Deleted(reply, result), failed)
+                (Answer::Done(reply, result), failed)
             }
             Job::Hit(code, now, reply) => {
                 let (result, failed) = settle(hit(conn, &code, now).await);
                 (Answer::Hit(reply, result), failed)
+            }
+            Job::CreateKey(key, reply) => {
+                let (result, failed) = settle(create_key(conn, &key).await);
+                (Answer::Done(reply, result), failed)
+            }
+            Job::RevokeKey(id, now, reply) => {
+                let (result, failed) = settle(revoke_key(conn, &id, now).await);
+                (Answer::Done(reply, result), failed)
             }
         }
     }
@@ -221,7 +238,9 @@ impl Job {
     fn fail(self, e: &StoreError) {
         match self {
             Job::Insert(_, _, reply) | Job::Update(_, _, reply) => drop(reply.send(Err(copy(e)))),
-            Job::Delete(_, reply) => drop(reply.send(Err(copy(e)))),
+            Job::Delete(_, reply) | Job::CreateKey(_, reply) | Job::RevokeKey(_, _, reply) => {
+                drop(reply.send(Err(copy(e))))
+            }
             Job::Hit(_, _, reply) => drop(reply.send(Err(copy(e)))),
         }
     }
@@ -232,7 +251,7 @@ impl Answer {
     fn send(self) {
         match self {
             Answer::Link(reply, result) => drop(reply.send(result)),
-            Answer::Deleted(reply, result) => drop(reply.send(result)),
+            Answer::Done(reply, result) => drop(reply.send(result)),
             Answer::Hit(reply, result) => drop(reply.send(result)),
         }
     }
@@ -241,7 +260,7 @@ impl Answer {
     fn fail(self, e: &StoreError) {
         match self {
             Answer::Link(reply, _) => drop(reply.send(Err(copy(e)))),
-            Answer::Deleted(reply, _) => drop(reply.send(Err(copy(e)))),
+            Answer::Done(reply, _) => drop(reply.send(Err(copy(e)))),
             Answer::Hit(reply, _) => drop(reply.send(Err(copy(e)))),
         }
     }
@@ -326,6 +345,27 @@ async fn hit(conn: &mut SqliteConnection, code: &Code, now: i64) -> sqlx::Result
     } else {
         Hit::Expired
     })
+}
+
+async fn create_key(conn: &mut SqliteConnection, key: &KeyRecord) -> sqlx::Result<bool> {
+    sqlx::query(keys_sql::INSERT)
+        .bind(key.id.as_str())
+        .bind(&key.name)
+        .bind(key.role.as_str())
+        .bind(&key.secret_sha256[..])
+        .bind(key.created_at)
+        .execute(conn)
+        .await?;
+    Ok(true)
+}
+
+async fn revoke_key(conn: &mut SqliteConnection, id: &KeyId, now: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(keys_sql::REVOKE)
+        .bind(now)
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 #[cfg(test)]

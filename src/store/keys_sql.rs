@@ -1,0 +1,61 @@
+//! The API-key statements both SQL backends share, and the row they read.
+//! Every statement is read to the end (`fetch_all`), which SQLite needs
+//! (`sqlite/mod.rs`).
+
+use crate::keys::{KeyId, KeyRecord, Role};
+
+pub(crate) const KEY_COLUMNS: &str = "id, name, role, secret_sha256, created_at, revoked_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct KeyRow {
+    id: String,
+    name: String,
+    role: String,
+    secret_sha256: Vec<u8>,
+    created_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl TryFrom<KeyRow> for KeyRecord {
+    type Error = anyhow::Error;
+
+    /// Fails on a row edited by hand into something no key can match.
+    fn try_from(r: KeyRow) -> anyhow::Result<KeyRecord> {
+        let role = Role::parse(&r.role)
+            .ok_or_else(|| anyhow::anyhow!("api_keys {}: unknown role {:?}", r.id, r.role))?;
+        let secret_sha256 = r
+            .secret_sha256
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("api_keys {}: hash is not 32 bytes", r.id))?;
+        Ok(KeyRecord {
+            id: KeyId::from_store(r.id),
+            name: r.name,
+            role,
+            secret_sha256,
+            created_at: r.created_at,
+            revoked_at: r.revoked_at,
+        })
+    }
+}
+
+pub(crate) fn records(rows: Vec<KeyRow>) -> crate::store::StoreResult<Vec<KeyRecord>> {
+    rows.into_iter()
+        .map(|r| KeyRecord::try_from(r).map_err(crate::store::StoreError::Other))
+        .collect()
+}
+
+/// The statements, the same on SQLite and MySQL; each backend binds them
+/// (`id, name, role, secret_sha256, created_at` / `revoked_at, id`).
+pub(crate) const INSERT: &str =
+    "INSERT INTO api_keys (id, name, role, secret_sha256, created_at) VALUES (?, ?, ?, ?, ?)";
+/// Only a live key is revoked, so the first revocation's time is kept.
+pub(crate) const REVOKE: &str =
+    "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
+
+pub(crate) fn list_sql() -> String {
+    format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY created_at, id")
+}
+
+pub(crate) fn find_sql() -> String {
+    format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?")
+}
