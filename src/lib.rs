@@ -7,11 +7,13 @@
 //! - [`http`]      every route of the contract (`docs/api.md`), its errors
 //! - [`domain`]    parsed values: codes, target URLs, cursors, timestamps, links
 //! - [`keys`]      API keys: format, hashing, verification (not enforced yet)
+//! - [`cli`]       `shortlink keys …`, and serving when no command is given
 //! - [`store`]     the `Store` trait and its memory, SQLite and MySQL backends
 //! - [`error`]     the one API error type and its JSON body
 //! - [`telemetry`] tracing set-up and Prometheus metrics
 //! - [`drain`]     when a stopping server has nothing left to finish
 
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod drain;

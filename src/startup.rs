@@ -52,12 +52,27 @@ async fn open_store(rocket: Rocket<Build>) -> rocket::fairing::Result {
             return Err(rocket);
         }
     };
+    match open(rocket.figment(), &settings).await {
+        Ok(store) => Ok(rocket.manage(App { store, settings })),
+        Err(e) => {
+            tracing::error!(backend = %settings.backend, url = %e.url, error = %format!("{:#}", e.error), "cannot open the database; exiting");
+            Err(rocket)
+        }
+    }
+}
+
+/// Why a store did not open, with its URL already masked for the log line.
+pub struct OpenError {
+    pub url: String,
+    pub error: anyhow::Error,
+}
+
+/// Opens (and migrates) the store `settings` names, with the same database
+/// configuration the server uses; `shortlink keys` opens it the same way.
+pub async fn open(figment: &Figment, settings: &Settings) -> Result<Arc<dyn Store>, OpenError> {
     let backend = settings.backend;
-    let workers = rocket
-        .figment()
-        .extract_inner::<usize>("workers")
-        .unwrap_or(2);
-    let db = database_figment(rocket.figment(), backend, workers);
+    let workers = figment.extract_inner::<usize>("workers").unwrap_or(2);
+    let db = database_figment(figment, backend, workers);
     let url = db.extract_inner::<String>("url").unwrap_or_default();
     let opened: anyhow::Result<Arc<dyn Store>> = match backend {
         Backend::Memory => Ok(Arc::new(MemoryStore::new())),
@@ -77,18 +92,14 @@ async fn open_store(rocket: Rocket<Build>) -> rocket::fairing::Result {
             .await
         }
     };
-    match opened {
-        Ok(store) => Ok(rocket.manage(App { store, settings })),
-        Err(e) => {
-            let url = if backend == Backend::Memory {
-                "-".to_owned()
-            } else {
-                mask_password(&url)
-            };
-            tracing::error!(backend = %backend, url = %url, error = %format!("{e:#}"), "cannot open the database; exiting");
-            Err(rocket)
-        }
-    }
+    opened.map_err(|error| OpenError {
+        url: if backend == Backend::Memory {
+            "-".to_owned()
+        } else {
+            mask_password(&url)
+        },
+        error,
+    })
 }
 
 /// SQLite creates the file but not its directory; the default `data/` must appear on first run.

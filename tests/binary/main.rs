@@ -6,6 +6,7 @@
 mod binary;
 
 mod compare_quick;
+mod keys;
 mod reliability_abuse;
 mod reliability_restart;
 mod startup;
