@@ -94,3 +94,17 @@ fn base64url_matches_the_rfc_vectors() {
     assert_eq!(base64url(b"foobar"), "Zm9vYmFy");
     assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
 }
+
+#[test]
+fn a_record_debug_shows_neither_secret_nor_hash() {
+    let key = ApiKey::generate();
+    let record = KeyRecord::new(&key, "ci", Role::Author, 1);
+    let text = format!("{record:?}");
+    assert!(
+        text.contains(key.id.as_str()) && text.contains("Author"),
+        "{text}"
+    );
+    let first_byte = record.secret_sha256[0].to_string();
+    assert!(!text.contains("secret_sha256"), "{text}");
+    assert!(!text.contains(&format!("[{first_byte},")), "{text}");
+}
