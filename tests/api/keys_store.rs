@@ -44,7 +44,10 @@ async fn exercise(store: &dyn Store) -> ApiKey {
     assert_eq!(names, [("ops", Role::Admin), ("blog", Role::Author)]);
 
     assert!(store.revoke_key(&author.id, 200).await.unwrap());
-    assert!(!store.revoke_key(&author.id, 300).await.unwrap(), "revoked twice");
+    assert!(
+        !store.revoke_key(&author.id, 300).await.unwrap(),
+        "revoked twice"
+    );
     assert!(!store.revoke_key(&unknown, 300).await.unwrap());
     let found = store.find_key(&author.id).await.unwrap().unwrap();
     assert_eq!(found.revoked_at, Some(200), "the first revocation is kept");
@@ -147,7 +150,11 @@ async fn sqlite_database_of_the_previous_release_upgrades_in_place() {
     let pool = sqlite_pool(&db).await;
     let store = SqliteStore::new(pool.clone()).await.unwrap();
     let code = Code::parse("old1").unwrap();
-    let link = store.get(&code).await.unwrap().expect("the old link survives");
+    let link = store
+        .get(&code)
+        .await
+        .unwrap()
+        .expect("the old link survives");
     assert_eq!(link.url.as_str(), "https://example.org/old");
     assert_eq!((link.hits, link.created_at), (7, 1000));
     let owners: Vec<Option<String>> =
@@ -172,7 +179,11 @@ async fn mysql_database_of_the_previous_release_upgrades_in_place() {
 
     let store = MySqlStore::new(pool.clone()).await.unwrap();
     let code = Code::parse("old1").unwrap();
-    let link = store.get(&code).await.unwrap().expect("the old link survives");
+    let link = store
+        .get(&code)
+        .await
+        .unwrap()
+        .expect("the old link survives");
     assert_eq!(link.url.as_str(), "https://example.org/old");
     assert_eq!((link.hits, link.created_at), (7, 1000));
     let owners: Vec<Option<String>> =
