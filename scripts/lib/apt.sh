@@ -32,7 +32,7 @@ apt_ensure() {
     local rc=0 log
     log=$(mktemp)
     { timeout 600 apt-get update -qq &&
-        DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
+        DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}"; } < /dev/null \
         > "$log" 2>&1 || rc=$?
     [ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
     if [ "$rc" != 0 ]; then

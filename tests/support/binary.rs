@@ -15,6 +15,9 @@ pub fn free_port() -> u16 {
 /// The binary, run in `dir`, configured by nothing the caller's environment
 /// happens to hold: every test says what it wants.
 pub fn command(dir: &Path) -> Command {
+    // The abuse test's thousands of idle connections come from this process;
+    // the server inherits the raised limit too.
+    shortlink_testbed::raise_fd_limit();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_shortlink"));
     cmd.current_dir(dir)
         .env_remove("ROCKET_PROFILE")

@@ -119,6 +119,8 @@ fn init_test_logging() {
 /// Starts the server with `figment` and waits until it listens.
 pub async fn spawn_with(db: TestDb, figment: Figment) -> TestApp {
     init_test_logging();
+    // Server, pools and hundreds of concurrent clients share this process.
+    shortlink_testbed::raise_fd_limit();
     let (tx, rx) = oneshot::channel();
     let tx = std::sync::Mutex::new(Some(tx));
     let rocket = shortlink::build(figment).attach(AdHoc::on_liftoff("test port", move |r| {

@@ -2,16 +2,19 @@
 //! tests and the backend comparison, so neither re-implements it.
 //!
 //! Layout:
+//! - [`fd_limit`]: the open-file limit a test process needs.
 //! - [`port`]: a free loopback port.
 //! - [`supervise`]: child processes that die with their parent
 //!   (`PR_SET_PDEATHSIG`) and are stopped by PID, never by name.
 //! - [`mariadb`]: a MariaDB server on a temporary datadir and a free port,
 //!   whose datadirs are swept once the process that made them is gone.
 
+pub mod fd_limit;
 pub mod mariadb;
 pub mod port;
 pub mod supervise;
 
+pub use fd_limit::raise_fd_limit;
 pub use mariadb::Instance;
 pub use port::free_port;
 pub use supervise::Supervised;

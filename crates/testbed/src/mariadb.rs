@@ -39,13 +39,22 @@ impl Instance {
                 "--skip-test-db",
                 "--user=root",
                 "--auth-root-authentication-method=normal",
+                // Without it the script refuses a host whose name does not
+                // resolve (a container without /etc/hosts); this server is
+                // reached on 127.0.0.1 only, so host-name grants are moot.
+                "--force",
             ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
+            .stdin(Stdio::null())
+            .output()
             .map_err(|e| format!("cannot run mariadb-install-db: {e}; {INSTALL_HINT}"))?;
-        if !install.success() {
-            return Err(format!("mariadb-install-db failed ({install})"));
+        if !install.status.success() {
+            let said = String::from_utf8_lossy(&install.stderr).to_string()
+                + &String::from_utf8_lossy(&install.stdout);
+            return Err(format!(
+                "mariadb-install-db failed ({}): {}",
+                install.status,
+                said.trim()
+            ));
         }
         let port = free_port().map_err(|e| format!("no free port: {e}"))?;
         Ok(Instance {
