@@ -59,3 +59,34 @@ pub(crate) fn list_sql() -> String {
 pub(crate) fn find_sql() -> String {
     format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?")
 }
+
+/// The key reads, the same SQL on either pool (the writes differ: SQLite's go
+/// through its group-commit writer).
+impl<DB> crate::store::sql_row::SharedReads<'_, DB>
+where
+    DB: sqlx::Database,
+    for<'q> <DB as sqlx::database::HasArguments<'q>>::Arguments: sqlx::IntoArguments<'q, DB>,
+    for<'r> KeyRow: sqlx::FromRow<'r, DB::Row>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    pub(crate) async fn list_keys(&self) -> crate::store::StoreResult<Vec<KeyRecord>> {
+        let rows: Vec<KeyRow> = sqlx::query_as(&list_sql())
+            .fetch_all(self.0)
+            .await
+            .map_err(crate::store::classify)?;
+        records(rows)
+    }
+
+    pub(crate) async fn find_key(
+        &self,
+        id: &KeyId,
+    ) -> crate::store::StoreResult<Option<KeyRecord>> {
+        let rows: Vec<KeyRow> = sqlx::query_as(&find_sql())
+            .bind(id.as_str())
+            .fetch_all(self.0)
+            .await
+            .map_err(crate::store::classify)?;
+        Ok(records(rows)?.into_iter().next())
+    }
+}

@@ -8,7 +8,7 @@ use sqlx::MySqlPool;
 use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreResult};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats, TargetUrl};
 use crate::keys::{KeyId, KeyRecord};
-use crate::store::keys_sql::{self, KeyRow};
+use crate::store::keys_sql;
 use crate::store::sql_row::{LinkRow, SharedReads, COLUMNS};
 
 pub struct MySqlStore {
@@ -163,20 +163,11 @@ impl Store for MySqlStore {
     }
 
     async fn list_keys(&self) -> StoreResult<Vec<KeyRecord>> {
-        let rows: Vec<KeyRow> = sqlx::query_as(&keys_sql::list_sql())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(classify)?;
-        keys_sql::records(rows)
+        SharedReads(&self.pool).list_keys().await
     }
 
     async fn find_key(&self, id: &KeyId) -> StoreResult<Option<KeyRecord>> {
-        let rows: Vec<KeyRow> = sqlx::query_as(&keys_sql::find_sql())
-            .bind(id.as_str())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(classify)?;
-        Ok(keys_sql::records(rows)?.into_iter().next())
+        SharedReads(&self.pool).find_key(id).await
     }
 
     async fn revoke_key(&self, id: &KeyId, now: i64) -> StoreResult<bool> {

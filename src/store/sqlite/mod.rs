@@ -18,7 +18,6 @@ use self::writer::{GroupCommit, Job};
 use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats};
 use crate::keys::{KeyId, KeyRecord};
-use crate::store::keys_sql::{self, KeyRow};
 use crate::store::sql_row::{LinkRow, SharedReads, COLUMNS};
 
 pub struct SqliteStore {
@@ -119,20 +118,11 @@ impl Store for SqliteStore {
     }
 
     async fn list_keys(&self) -> StoreResult<Vec<KeyRecord>> {
-        let rows: Vec<KeyRow> = sqlx::query_as(&keys_sql::list_sql())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(classify)?;
-        keys_sql::records(rows)
+        SharedReads(&self.pool).list_keys().await
     }
 
     async fn find_key(&self, id: &KeyId) -> StoreResult<Option<KeyRecord>> {
-        let rows: Vec<KeyRow> = sqlx::query_as(&keys_sql::find_sql())
-            .bind(id.as_str())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(classify)?;
-        Ok(first(keys_sql::records(rows)?))
+        SharedReads(&self.pool).find_key(id).await
     }
 
     async fn revoke_key(&self, id: &KeyId, now: i64) -> StoreResult<bool> {
