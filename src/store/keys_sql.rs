@@ -90,3 +90,24 @@ where
         Ok(records(rows)?.into_iter().next())
     }
 }
+
+/// Stores a new key, on a pool (MySQL) or on the SQLite writer's connection.
+pub(crate) async fn insert<'c, E, DB>(executor: E, key: &KeyRecord) -> sqlx::Result<()>
+where
+    E: sqlx::Executor<'c, Database = DB>,
+    DB: sqlx::Database,
+    for<'q> <DB as sqlx::database::HasArguments<'q>>::Arguments: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query(INSERT)
+        .bind(key.id.as_str())
+        .bind(key.name.as_str())
+        .bind(key.role.as_str())
+        .bind(&key.secret_sha256[..])
+        .bind(key.created_at)
+        .execute(executor)
+        .await
+        .map(drop)
+}

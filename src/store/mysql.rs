@@ -150,16 +150,7 @@ impl Store for MySqlStore {
     }
 
     async fn create_key(&self, key: &KeyRecord) -> StoreResult<()> {
-        sqlx::query(keys_sql::INSERT)
-            .bind(key.id.as_str())
-            .bind(&key.name)
-            .bind(key.role.as_str())
-            .bind(&key.secret_sha256[..])
-            .bind(key.created_at)
-            .execute(&self.pool)
-            .await
-            .map_err(classify)?;
-        Ok(())
+        keys_sql::insert(&self.pool, key).await.map_err(classify)
     }
 
     async fn list_keys(&self) -> StoreResult<Vec<KeyRecord>> {

@@ -348,15 +348,7 @@ async fn hit(conn: &mut SqliteConnection, code: &Code, now: i64) -> sqlx::Result
 }
 
 async fn create_key(conn: &mut SqliteConnection, key: &KeyRecord) -> sqlx::Result<bool> {
-    sqlx::query(keys_sql::INSERT)
-        .bind(key.id.as_str())
-        .bind(&key.name)
-        .bind(key.role.as_str())
-        .bind(&key.secret_sha256[..])
-        .bind(key.created_at)
-        .execute(conn)
-        .await?;
-    Ok(true)
+    keys_sql::insert(conn, key).await.map(|()| true)
 }
 
 async fn revoke_key(conn: &mut SqliteConnection, id: &KeyId, now: i64) -> sqlx::Result<bool> {
