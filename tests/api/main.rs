@@ -17,7 +17,6 @@ mod harness_discrimination;
 mod harness_nginx;
 mod harness_shared_instance;
 mod hits;
-mod hits;
 mod keys_store;
 mod lifecycle;
 mod load_backends;
