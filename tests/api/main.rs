@@ -21,6 +21,7 @@ mod harness_nginx;
 mod harness_shared_instance;
 mod keys_store;
 mod lifecycle;
+mod load_auth;
 mod load_backends;
 mod load_discrimination;
 mod openapi;
