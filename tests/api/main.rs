@@ -20,6 +20,7 @@ mod harness_coverage;
 mod harness_discrimination;
 mod harness_nginx;
 mod harness_shared_instance;
+mod hits;
 mod keys_store;
 mod lifecycle;
 mod load_auth;
