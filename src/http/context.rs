@@ -58,11 +58,6 @@ fn generate_id() -> String {
     format!("{:032x}", rand::thread_rng().gen::<u128>())
 }
 
-/// `/api/v1/links/<code>` → `/api/v1/links/{code}`: the OpenAPI spelling, used as the metric label.
-pub fn route_label(rocket_path: &str) -> String {
-    rocket_path.replace('<', "{").replace('>', "}")
-}
-
 #[rocket::async_trait]
 impl Fairing for Context {
     fn info(&self) -> Info {
@@ -91,13 +86,15 @@ impl Fairing for Context {
         });
         res.set_raw_header("X-Request-Id", ctx.id.clone());
         let elapsed = ctx.started.elapsed();
-        let route = req
-            .route()
-            .map(|r| route_label(r.uri.path()))
-            .unwrap_or_else(|| "unmatched".to_owned());
         let status = res.status().code;
-        if let Some(m) = req.rocket().state::<Metrics>() {
-            m.request_finished(req.method().as_str(), &route, status, elapsed);
+        let route = match req.rocket().state::<Metrics>() {
+            Some(m) => m.request_finished(req.method(), req.route(), status, elapsed),
+            None => crate::telemetry::UNMATCHED,
+        };
+        if shows_hits(route) {
+            if let Some(lag) = buffered_lag_ms(req) {
+                res.set_raw_header("X-Hits-Lag-Max-Ms", lag.to_string());
+            }
         }
         tracing::info!(
             target: "shortlink::access",
@@ -109,6 +106,18 @@ impl Fairing for Context {
             "request"
         );
     }
+}
+
+/// The routes whose answers carry hit counts.
+fn shows_hits(route: &str) -> bool {
+    route.starts_with("/api/v1/links") || route == "/api/v1/stats"
+}
+
+/// In the buffered hit mode, how far behind the counts may be: one window.
+fn buffered_lag_ms(req: &Request<'_>) -> Option<u64> {
+    let app = req.rocket().state::<crate::http::App>()?;
+    app.hit_buffer.as_ref()?;
+    Some(app.settings.hits_flush().as_millis() as u64)
 }
 
 #[cfg(test)]

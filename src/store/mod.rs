@@ -1,5 +1,7 @@
 //! Persistence behind one trait: the handlers never know which backend runs.
 
+pub mod hit_buffer;
+mod hits;
 mod keys_sql;
 mod memory;
 mod mysql;
@@ -51,6 +53,18 @@ pub enum StoreError {
     Other(anyhow::Error),
 }
 
+impl StoreError {
+    /// The same error again, for each caller of a group that failed
+    /// together (`StoreError` is not `Clone`: `anyhow::Error` is not).
+    pub(crate) fn copy(&self) -> StoreError {
+        match self {
+            StoreError::CodeTaken => StoreError::CodeTaken,
+            StoreError::Unavailable(why) => StoreError::Unavailable(why.clone()),
+            StoreError::Other(e) => StoreError::Other(anyhow::anyhow!("{e:#}")),
+        }
+    }
+}
+
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -75,6 +89,14 @@ pub enum Hit {
     Redirect(TargetUrl),
     Expired,
     NotFound,
+}
+
+/// Hits counted outside the store, to be added to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    pub code: Code,
+    pub n: i64,
+    pub last: i64,
 }
 
 /// Connection pool occupancy, for `/metrics`.
@@ -129,6 +151,12 @@ pub trait Store: Send + Sync + 'static {
     /// Counts one hit atomically unless the link is missing or expired at
     /// `now`. Redirects are public: no scope.
     async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit>;
+    /// What a redirect would answer now, counting nothing: the read of the
+    /// buffered mode (`hit_buffer`), whose hits arrive later by `add_hits`.
+    async fn resolve(&self, code: &Code, now: i64) -> StoreResult<Hit>;
+    /// Adds hits counted elsewhere, in one transaction: `n` more hits and a
+    /// last hit at `last` per code. Codes deleted since are skipped.
+    async fn add_hits(&self, hits: &[Counted]) -> StoreResult<()>;
     /// Totals and the most-hit links within `scope`.
     async fn stats(&self, top: u32, scope: &Scope) -> StoreResult<Stats>;
     /// Stores a new API key (its hash, never its secret); `CodeTaken` if the
