@@ -47,7 +47,7 @@ fn choose_id(req: &Request<'_>) -> String {
 }
 
 /// A client's id is echoed only if it is short and plain: it lands in logs.
-fn is_sane(id: &str) -> bool {
+pub(crate) fn is_sane(id: &str) -> bool {
     (1..=128).contains(&id.len())
         && id
             .bytes()
@@ -96,15 +96,8 @@ impl Fairing for Context {
                 res.set_raw_header("X-Hits-Lag-Max-Ms", lag.to_string());
             }
         }
-        tracing::info!(
-            target: "shortlink::access",
-            request_id = %ctx.id,
-            method = %req.method(),
-            route = %route,
-            status,
-            latency_us = elapsed.as_micros() as u64,
-            "request"
-        );
+        let latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        crate::telemetry::access::request(&ctx.id, req.method(), route, status, latency_us);
     }
 }
 

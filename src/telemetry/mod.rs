@@ -1,6 +1,7 @@
 //! Logs (tracing, configured from the environment) and Prometheus metrics
 //! (`metrics`).
 
+pub mod access;
 mod metrics;
 
 pub use metrics::{InFlight, Metrics, UNMATCHED};
@@ -49,6 +50,7 @@ pub fn init_logging() -> WorkerGuard {
             64 * 1024,
             std::io::stdout(),
         ));
+    access::install(writer.clone(), json);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
