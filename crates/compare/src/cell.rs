@@ -9,6 +9,7 @@ use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 use shortlink_load::{EndpointStats, LoadConfig};
 
+use crate::admin_key::AdminKey;
 use crate::database::{CellDb, MysqlServer};
 use crate::plan::{Backend, Cell, Plan};
 use crate::procfs;
@@ -66,6 +67,9 @@ pub(crate) struct Env<'a> {
     pub out_dir: &'a Path,
     pub scratch: &'a Path,
     pub mysql: Option<&'a MysqlServer>,
+    /// Every server's bootstrap admin key, which the seeding and the load
+    /// runs present.
+    pub admin_key: &'a AdminKey,
 }
 
 /// The cell was cut short by Ctrl-C; its numbers are not kept.
@@ -97,7 +101,15 @@ pub(crate) async fn run(
         procfs::reset_peak_rss(pid);
     }
     let log = env.scratch.join(format!("{id}.server.log"));
-    let server = Server::start(env.server_binary, env.config, &db, env.scratch, &log).await?;
+    let server = Server::start(
+        env.server_binary,
+        env.config,
+        &db,
+        env.admin_key,
+        env.scratch,
+        &log,
+    )
+    .await?;
     let result = measure(env, cell, &server, db_pid, stop).await;
     let stopped = server.stop();
     drop(db);
@@ -118,7 +130,7 @@ async fn measure(
     let id = cell.id();
     let plan = env.plan;
     let version = server.version().await.context("GET /version")?;
-    crate::seed::seed(&server.base_url, plan.seed_links)
+    crate::seed::seed(&server.base_url, env.admin_key, plan.seed_links)
         .await
         .with_context(|| format!("{id}: seeding"))?;
     if stop() {
