@@ -11,7 +11,7 @@ use rocket::figment::Figment;
 
 use crate::config::Settings;
 use crate::domain::{now, rfc3339};
-use crate::keys::{ApiKey, KeyId, KeyRecord, Role};
+use crate::keys::{valid_name, ApiKey, KeyId, KeyRecord, Role, MAX_NAME};
 use crate::store::{Backend, Store};
 
 #[derive(Debug, Parser)]
@@ -43,9 +43,6 @@ enum KeysCommand {
     /// Revoke a key by its id (the 12 characters after `sl_`).
     Revoke { id: String },
 }
-
-/// Longest key name accepted: the MySQL column's width.
-const MAX_NAME: usize = 200;
 
 /// The whole binary: parse the arguments, then serve or run a key command.
 pub async fn main() -> ExitCode {
@@ -87,11 +84,9 @@ async fn run(store: &dyn Store, command: KeysCommand) -> anyhow::Result<()> {
     let mut out = std::io::stdout();
     match command {
         KeysCommand::Create { name, role } => {
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > MAX_NAME || name.contains(char::is_control)
-            {
-                anyhow::bail!("--name must be 1 to {MAX_NAME} printable characters");
-            }
+            let name = Some(name.trim()).filter(|n| valid_name(n)).ok_or_else(|| {
+                anyhow::anyhow!("--name must be 1 to {MAX_NAME} printable characters")
+            })?;
             let key = ApiKey::generate();
             store
                 .create_key(&KeyRecord::new(&key, name, role, now()))

@@ -5,6 +5,7 @@ use std::time::Duration;
 use rocket::figment::{providers::Serialized, Figment};
 use serde::Deserialize;
 
+use crate::keys::ApiKey;
 use crate::store::Backend;
 
 /// The service's own keys, beside Rocket's (`address`, `port`, `databases`, …).
@@ -21,6 +22,27 @@ pub struct Settings {
     /// client at most this long before a 503, never a hung request.
     #[serde(default = "default_store_timeout_ms")]
     pub store_timeout_ms: u64,
+    /// A bootstrap admin key (`ROCKET_ADMIN_KEY`), stored at start-up when its
+    /// id is new: how the memory backend, which `shortlink keys` cannot
+    /// reach, gets a first key. Prefer `admin_key_file`: an environment is
+    /// easier to leak than a 0600 file.
+    #[serde(default)]
+    pub admin_key: Option<Redacted>,
+    /// A file holding the bootstrap admin key (`ROCKET_ADMIN_KEY_FILE`).
+    #[serde(default)]
+    pub admin_key_file: Option<std::path::PathBuf>,
+}
+
+/// A setting that must never be printed: its `Debug` shows a placeholder, so
+/// `Settings` can be logged whole.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Redacted(pub String);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 fn default_backend() -> Backend {
@@ -45,6 +67,20 @@ impl Settings {
 
     pub fn store_timeout(&self) -> Duration {
         Duration::from_millis(self.store_timeout_ms)
+    }
+
+    /// The bootstrap admin key, from the file when one is named; `Ok(None)`
+    /// when neither setting is given. Errors never quote the value.
+    pub fn bootstrap_key(&self) -> anyhow::Result<Option<ApiKey>> {
+        let raw = match (&self.admin_key_file, &self.admin_key) {
+            (Some(path), _) => std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("admin_key_file {}: {e}", path.display()))?,
+            (None, Some(key)) => key.0.clone(),
+            (None, None) => return Ok(None),
+        };
+        ApiKey::parse(raw.trim()).map(Some).ok_or_else(|| {
+            anyhow::anyhow!("the bootstrap admin key is not in the sl_<id>_<secret> format")
+        })
     }
 }
 

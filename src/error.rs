@@ -17,6 +17,8 @@ pub struct ApiError {
     pub message: String,
     /// Set on 405: the methods the path does accept.
     pub allow: Option<String>,
+    /// Set on 401: the `WWW-Authenticate` challenge.
+    pub challenge: Option<&'static str>,
 }
 
 pub type Result<T, E = ApiError> = std::result::Result<T, E>;
@@ -28,6 +30,15 @@ impl ApiError {
             code,
             message: message.into(),
             allow: None,
+            challenge: None,
+        }
+    }
+
+    /// 401 with its `WWW-Authenticate` challenge (RFC 6750).
+    pub fn unauthorized(message: &'static str, challenge: &'static str) -> ApiError {
+        ApiError {
+            challenge: Some(challenge),
+            ..ApiError::new(Status::Unauthorized, "unauthorized", message)
         }
     }
 
@@ -60,6 +71,8 @@ impl ApiError {
     pub fn from_status(status: Status) -> ApiError {
         let code = match status.code {
             400 => "bad_request",
+            401 => "unauthorized",
+            403 => "forbidden",
             404 => "not_found",
             413 => "payload_too_large",
             415 => "unsupported_media_type",
@@ -109,6 +122,9 @@ impl<'r> Responder<'r, 'static> for ApiError {
             .sized_body(body.len(), Cursor::new(body));
         if let Some(allow) = self.allow {
             res.raw_header("Allow", allow);
+        }
+        if let Some(challenge) = self.challenge {
+            res.raw_header("WWW-Authenticate", challenge);
         }
         // The context fairing sets it too; this covers the requests Rocket
         // could not parse, which reach a catcher without passing any fairing.

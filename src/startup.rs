@@ -8,7 +8,9 @@ use rocket::{Build, Rocket};
 use rocket_db_pools::Pool;
 
 use crate::config::{database_figment, Settings};
+use crate::domain::now;
 use crate::http::{self, App};
+use crate::keys::{KeyRecord, Role};
 use crate::store::{mask_password, Backend, MemoryStore, MySqlStore, SqliteStore, Store};
 use crate::telemetry::Metrics;
 
@@ -52,13 +54,50 @@ async fn open_store(rocket: Rocket<Build>) -> rocket::fairing::Result {
             return Err(rocket);
         }
     };
-    match open(rocket.figment(), &settings).await {
-        Ok(store) => Ok(rocket.manage(App { store, settings })),
+    let store = match open(rocket.figment(), &settings).await {
+        Ok(store) => store,
         Err(e) => {
             tracing::error!(backend = %settings.backend, url = %e.url, error = %format!("{:#}", e.error), "cannot open the database; exiting");
-            Err(rocket)
+            return Err(rocket);
         }
+    };
+    if let Err(e) = bootstrap_admin_key(store.as_ref(), &settings).await {
+        tracing::error!(error = %format!("{e:#}"), "cannot install the bootstrap admin key; exiting");
+        store.close().await;
+        return Err(rocket);
     }
+    Ok(rocket.manage(App { store, settings }))
+}
+
+/// Stores the configured bootstrap admin key unless its id is already there.
+/// A stored key with that id but another secret stops the start: the setting
+/// would silently not work. A revoked one stays revoked (revocation wins).
+async fn bootstrap_admin_key(store: &dyn Store, settings: &Settings) -> anyhow::Result<()> {
+    let Some(key) = settings.bootstrap_key()? else {
+        return Ok(());
+    };
+    let found = store
+        .find_key(&key.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match found {
+        None => {
+            let record = KeyRecord::new(&key, "bootstrap", Role::Admin, now());
+            store
+                .create_key(&record)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            tracing::info!(key_id = %key.id, "bootstrap admin key stored");
+        }
+        Some(record) if record.revoked_at.is_some() => {
+            tracing::warn!(key_id = %key.id, "the bootstrap admin key is revoked; it is refused");
+        }
+        Some(record) if !record.accepts(&key) => {
+            anyhow::bail!("key {} exists with another secret", key.id)
+        }
+        Some(_) => {}
+    }
+    Ok(())
 }
 
 /// Why a store did not open, with its URL already masked for the log line.

@@ -1,6 +1,7 @@
 //! What the stores keep and return: a link, a new link, a page of links, the totals.
 
 use super::{Code, Cursor, TargetUrl};
+use crate::keys::KeyId;
 
 /// A stored link. Times are epoch seconds; the HTTP layer renders them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +14,8 @@ pub struct Link {
     pub created_at: i64,
     pub last_hit_at: Option<i64>,
     pub expires_at: Option<i64>,
+    /// The key that created it; `None` for links from before keys existed.
+    pub owner: Option<KeyId>,
 }
 
 impl Link {
@@ -36,6 +39,8 @@ pub struct NewLink {
     pub url: TargetUrl,
     pub created_at: i64,
     pub expires_at: Option<i64>,
+    /// The key creating it.
+    pub owner: Option<KeyId>,
 }
 
 /// One page of the newest-first listing.

@@ -11,6 +11,7 @@ use crate::domain::{
     now, parse_rfc3339, Code, CodeError, Cursor, NewLink, TargetUrl, MAX_TTL_SECONDS,
 };
 use crate::error::{ApiError, Result};
+use crate::http::auth::Caller;
 use crate::http::body::JsonObject;
 use crate::http::view::{LinkView, PublicBase};
 use crate::http::App;
@@ -22,10 +23,12 @@ const MAX_LIMIT: u32 = 100;
 #[rocket::post("/api/v1/links", data = "<body>")]
 pub async fn create(
     app: &State<App>,
+    caller: Caller,
     base: PublicBase,
     body: JsonObject,
 ) -> Result<Created<Json<LinkView>>> {
-    let new = parse_create(&body)?;
+    let mut new = parse_create(&body)?;
+    new.owner = Some(caller.key);
     let link = app.call(store::create(app.store.as_ref(), &new)).await?;
     let location = format!("/api/v1/links/{}", link.code);
     Ok(Created::new(location).body(Json(LinkView::new(link, &base))))
@@ -56,6 +59,7 @@ fn parse_create(body: &JsonObject) -> Result<NewLink> {
         url,
         created_at,
         expires_at,
+        owner: None,
     })
 }
 
@@ -88,6 +92,7 @@ pub struct PageView {
 #[rocket::get("/api/v1/links?<limit>&<cursor>")]
 pub async fn list(
     app: &State<App>,
+    caller: Caller,
     base: PublicBase,
     limit: Vec<&str>,
     cursor: Vec<&str>,
@@ -111,7 +116,9 @@ pub async fn list(
             })
         })
         .transpose()?;
-    let page = app.call(app.store.list(after, limit)).await?;
+    let page = app
+        .call(app.store.list(after, limit, &caller.scope()))
+        .await?;
     Ok(Json(PageView {
         items: page
             .items
@@ -135,10 +142,15 @@ fn single<'a>(values: &[&'a str], code: &'static str, name: &str) -> Result<Opti
 }
 
 #[rocket::get("/api/v1/links/<code>")]
-pub async fn read(app: &State<App>, base: PublicBase, code: &str) -> Result<Json<LinkView>> {
+pub async fn read(
+    app: &State<App>,
+    caller: Caller,
+    base: PublicBase,
+    code: &str,
+) -> Result<Json<LinkView>> {
     let code = path_code(code)?;
     let link = app
-        .call(app.store.get(&code))
+        .call(app.store.get(&code, &caller.scope()))
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(Json(LinkView::new(link, &base)))
@@ -147,6 +159,7 @@ pub async fn read(app: &State<App>, base: PublicBase, code: &str) -> Result<Json
 #[rocket::patch("/api/v1/links/<code>", data = "<body>")]
 pub async fn update(
     app: &State<App>,
+    caller: Caller,
     base: PublicBase,
     code: &str,
     body: JsonObject,
@@ -154,7 +167,7 @@ pub async fn update(
     let code = path_code(code)?;
     let patch = parse_patch(&body)?;
     let link = app
-        .call(app.store.update(&code, &patch))
+        .call(app.store.update(&code, &patch, &caller.scope()))
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(Json(LinkView::new(link, &base)))
@@ -183,9 +196,9 @@ fn parse_patch(body: &JsonObject) -> Result<LinkPatch> {
 }
 
 #[rocket::delete("/api/v1/links/<code>")]
-pub async fn delete(app: &State<App>, code: &str) -> Result<NoContent> {
+pub async fn delete(app: &State<App>, caller: Caller, code: &str) -> Result<NoContent> {
     let code = path_code(code)?;
-    if app.call(app.store.delete(&code)).await? {
+    if app.call(app.store.delete(&code, &caller.scope())).await? {
         Ok(NoContent)
     } else {
         Err(ApiError::not_found())

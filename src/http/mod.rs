@@ -3,13 +3,17 @@
 //! - `links`    — create / list / read / update / delete under `/api/v1/links`
 //! - `redirect` — `GET /{code}`, the hot path, counting hits
 //! - `stats`    — `GET /api/v1/stats`
+//! - `keys`     — key management under `/api/v1/keys` (admins)
+//! - `auth`     — the `Caller` guard: the Bearer key every `/api/v1` route takes
 //! - `ops`      — health, readiness, version, metrics, the OpenAPI document
 //! - `catchers` — JSON bodies for errors Rocket raises itself (404, 405, guards)
 //! - `context`  — request ids, the access log and request metrics, as one fairing
 
+pub mod auth;
 pub mod body;
 pub mod catchers;
 pub mod context;
+pub mod keys;
 pub mod links;
 pub mod openapi;
 pub mod ops;
@@ -64,6 +68,9 @@ pub fn routes() -> Vec<Route> {
         links::delete,
         redirect::follow,
         stats::stats,
+        keys::create,
+        keys::list,
+        keys::revoke,
         ops::healthz,
         ops::readyz,
         ops::version,

@@ -1,10 +1,11 @@
-//! `GET /api/v1/stats`: totals and the most-hit links.
+//! `GET /api/v1/stats`: totals and the most-hit links, over the caller's links.
 
 use rocket::serde::json::Json;
 use rocket::State;
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::http::auth::Caller;
 use crate::http::view::{LinkView, PublicBase};
 use crate::http::App;
 
@@ -18,8 +19,8 @@ pub struct StatsView {
 }
 
 #[rocket::get("/api/v1/stats")]
-pub async fn stats(app: &State<App>, base: PublicBase) -> Result<Json<StatsView>> {
-    let s = app.call(app.store.stats(TOP)).await?;
+pub async fn stats(app: &State<App>, caller: Caller, base: PublicBase) -> Result<Json<StatsView>> {
+    let s = app.call(app.store.stats(TOP, &caller.scope())).await?;
     Ok(Json(StatsView {
         links: s.links,
         hits: s.hits,

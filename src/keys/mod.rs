@@ -8,8 +8,8 @@
 //! every row. The secret is 32 bytes (256 bits) from the operating system's
 //! RNG and is never stored: only its SHA-256 is.
 //!
-//! Nothing here enforces anything yet: the HTTP contract does not ask for a
-//! key (issue 14; NOTES.md, "API keys (foundation)").
+//! The HTTP layer enforces them (`http::auth`); a caller's [`Scope`] is what
+//! the stores filter links by.
 
 use std::fmt;
 
@@ -34,8 +34,7 @@ const SECRET_LEN: usize = 43;
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/// What a key may do once keys are enforced: `admin` everything, `author`
-/// only the links it created.
+/// What a key may do: `admin` everything, `author` only the links it created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Role {
     Admin,
@@ -243,6 +242,44 @@ impl KeyRecord {
 /// (looked up by the caller): `None` when unknown, wrong or revoked.
 pub fn verify(key: &ApiKey, record: Option<&KeyRecord>) -> Option<Role> {
     record.filter(|r| r.accepts(key)).map(|r| r.role)
+}
+
+/// The longest key name, in characters: the MySQL column's width.
+pub const MAX_NAME: usize = 200;
+
+/// Whether `name` is 1 to `MAX_NAME` characters, none of them a control
+/// character (names end up in listings and logs). The `pattern` of
+/// `CreateKey.name` in `/openapi.json` says the same.
+pub fn valid_name(name: &str) -> bool {
+    (1..=MAX_NAME).contains(&name.chars().count()) && !name.contains(char::is_control)
+}
+
+/// Whose links a request may reach. Stores filter by it in the statement
+/// itself, so an author's read, update or delete of another key's link finds
+/// nothing, whatever runs concurrently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// An admin: every link, including those from before keys existed.
+    All,
+    /// An author: only the links this key created.
+    Owner(KeyId),
+}
+
+impl Scope {
+    pub fn owner(&self) -> Option<&KeyId> {
+        match self {
+            Scope::All => None,
+            Scope::Owner(id) => Some(id),
+        }
+    }
+
+    /// Whether a link created by `owner` is in this scope.
+    pub fn includes(&self, owner: Option<&KeyId>) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Owner(id) => owner == Some(id),
+        }
+    }
 }
 
 /// Unpadded base64url (RFC 4648 §5); 32 bytes become 43 characters.

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use super::{Backend, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats};
-use crate::keys::{KeyId, KeyRecord};
+use crate::keys::{KeyId, KeyRecord, Scope};
 
 #[derive(Default)]
 pub struct MemoryStore {
@@ -43,6 +43,12 @@ impl State {
         let key = *self.keys.get(code)?;
         self.by_key.get_mut(&key)
     }
+
+    /// The link, if `scope` reaches it.
+    fn scoped_mut(&mut self, code: &Code, scope: &Scope) -> Option<&mut Link> {
+        self.link_mut(code)
+            .filter(|l| scope.includes(l.owner.as_ref()))
+    }
 }
 
 #[rocket::async_trait]
@@ -69,6 +75,7 @@ impl Store for MemoryStore {
                 created_at: new.created_at,
                 last_hit_at: None,
                 expires_at: new.expires_at,
+                owner: new.owner.clone(),
             };
             let key = (link.created_at, link.id);
             s.keys.insert(code, key);
@@ -77,17 +84,18 @@ impl Store for MemoryStore {
         })?
     }
 
-    async fn get(&self, code: &Code) -> StoreResult<Option<Link>> {
-        self.with(|s| s.link_mut(code).map(|l| l.clone()))
+    async fn get(&self, code: &Code, scope: &Scope) -> StoreResult<Option<Link>> {
+        self.with(|s| s.scoped_mut(code, scope).map(|l| l.clone()))
     }
 
-    async fn list(&self, after: Option<Cursor>, limit: u32) -> StoreResult<Page> {
+    async fn list(&self, after: Option<Cursor>, limit: u32, scope: &Scope) -> StoreResult<Page> {
         self.with(|s| {
             let after = after.unwrap_or(Cursor::START);
             let items = s
                 .by_key
                 .range(..(after.created_at, after.id))
                 .rev()
+                .filter(|(_, l)| scope.includes(l.owner.as_ref()))
                 .take(limit as usize + 1)
                 .map(|(_, l)| l.clone())
                 .collect();
@@ -95,9 +103,14 @@ impl Store for MemoryStore {
         })
     }
 
-    async fn update(&self, code: &Code, patch: &LinkPatch) -> StoreResult<Option<Link>> {
+    async fn update(
+        &self,
+        code: &Code,
+        patch: &LinkPatch,
+        scope: &Scope,
+    ) -> StoreResult<Option<Link>> {
         self.with(|s| {
-            let link = s.link_mut(code)?;
+            let link = s.scoped_mut(code, scope)?;
             if let Some(url) = &patch.url {
                 link.url = url.clone();
             }
@@ -108,10 +121,15 @@ impl Store for MemoryStore {
         })
     }
 
-    async fn delete(&self, code: &Code) -> StoreResult<bool> {
-        self.with(|s| match s.keys.remove(code) {
-            Some(key) => s.by_key.remove(&key).is_some(),
-            None => false,
+    async fn delete(&self, code: &Code, scope: &Scope) -> StoreResult<bool> {
+        self.with(|s| {
+            if s.scoped_mut(code, scope).is_none() {
+                return false;
+            }
+            match s.keys.remove(code) {
+                Some(key) => s.by_key.remove(&key).is_some(),
+                None => false,
+            }
         })
     }
 
@@ -127,14 +145,20 @@ impl Store for MemoryStore {
         })
     }
 
-    async fn stats(&self, top: u32) -> StoreResult<Stats> {
+    async fn stats(&self, top: u32, scope: &Scope) -> StoreResult<Stats> {
         self.with(|s| {
-            let mut all: Vec<&Link> = s.by_key.values().collect();
+            let mut all: Vec<&Link> = s
+                .by_key
+                .values()
+                .filter(|l| scope.includes(l.owner.as_ref()))
+                .collect();
+            let links = all.len() as i64;
+            let hits = all.iter().map(|l| l.hits).sum();
             // Same order as the SQL backends: most hits first, newest first among equals.
             all.sort_by(|a, b| b.hits.cmp(&a.hits).then(b.id.cmp(&a.id)));
             Stats {
-                links: s.by_key.len() as i64,
-                hits: s.by_key.values().map(|l| l.hits).sum(),
+                links,
+                hits,
                 top: all.into_iter().take(top as usize).cloned().collect(),
             }
         })

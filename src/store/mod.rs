@@ -9,7 +9,7 @@ mod sqlite;
 use std::fmt;
 
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats, TargetUrl};
-use crate::keys::{KeyId, KeyRecord};
+use crate::keys::{KeyId, KeyRecord, Scope};
 
 pub use memory::MemoryStore;
 pub use mysql::MySqlStore;
@@ -113,14 +113,24 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
     /// Inserts with exactly this code; `CodeTaken` when it exists.
     async fn insert(&self, code: Code, new: &NewLink) -> StoreResult<Link>;
-    async fn get(&self, code: &Code) -> StoreResult<Option<Link>>;
+    /// The link, if it exists and `scope` reaches it. Every link operation
+    /// takes the caller's scope and applies it in the same statement, so a
+    /// link outside it is indistinguishable from one that does not exist.
+    async fn get(&self, code: &Code, scope: &Scope) -> StoreResult<Option<Link>>;
     /// Newest first, strictly after `after` when given.
-    async fn list(&self, after: Option<Cursor>, limit: u32) -> StoreResult<Page>;
-    async fn update(&self, code: &Code, patch: &LinkPatch) -> StoreResult<Option<Link>>;
-    async fn delete(&self, code: &Code) -> StoreResult<bool>;
-    /// Counts one hit atomically unless the link is missing or expired at `now`.
+    async fn list(&self, after: Option<Cursor>, limit: u32, scope: &Scope) -> StoreResult<Page>;
+    async fn update(
+        &self,
+        code: &Code,
+        patch: &LinkPatch,
+        scope: &Scope,
+    ) -> StoreResult<Option<Link>>;
+    async fn delete(&self, code: &Code, scope: &Scope) -> StoreResult<bool>;
+    /// Counts one hit atomically unless the link is missing or expired at
+    /// `now`. Redirects are public: no scope.
     async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit>;
-    async fn stats(&self, top: u32) -> StoreResult<Stats>;
+    /// Totals and the most-hit links within `scope`.
+    async fn stats(&self, top: u32, scope: &Scope) -> StoreResult<Stats>;
     /// Stores a new API key (its hash, never its secret); `CodeTaken` if the
     /// id exists, which 62^12 random ids make a practical impossibility.
     async fn create_key(&self, key: &KeyRecord) -> StoreResult<()>;

@@ -7,9 +7,9 @@ use sqlx::MySqlPool;
 
 use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreResult};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats, TargetUrl};
-use crate::keys::{KeyId, KeyRecord};
+use crate::keys::{KeyId, KeyRecord, Scope};
 use crate::store::keys_sql;
-use crate::store::sql_row::{LinkRow, SharedReads, COLUMNS};
+use crate::store::sql_row::{and_owner, bind_scope, where_owner, SharedReads};
 
 pub struct MySqlStore {
     pool: MySqlPool,
@@ -35,12 +35,14 @@ impl Store for MySqlStore {
 
     async fn insert(&self, code: Code, new: &NewLink) -> StoreResult<Link> {
         let done = sqlx::query(
-            "INSERT INTO links (code, url, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO links (code, url, created_at, expires_at, owner_key_id) \
+             VALUES (?, ?, ?, ?, ?)",
         )
         .bind(code.as_str())
         .bind(new.url.as_str())
         .bind(new.created_at)
         .bind(new.expires_at)
+        .bind(new.owner.as_ref().map(KeyId::as_str))
         .execute(&self.pool)
         .await
         .map_err(classify)?;
@@ -53,46 +55,53 @@ impl Store for MySqlStore {
             created_at: new.created_at,
             last_hit_at: None,
             expires_at: new.expires_at,
+            owner: new.owner.clone(),
         })
     }
 
-    async fn get(&self, code: &Code) -> StoreResult<Option<Link>> {
-        let row: Option<LinkRow> =
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM links WHERE code = ?"))
-                .bind(code.as_str())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(classify)?;
-        Ok(row.map(Link::from))
-    }
-
-    async fn list(&self, after: Option<Cursor>, limit: u32) -> StoreResult<Page> {
+    async fn get(&self, code: &Code, scope: &Scope) -> StoreResult<Option<Link>> {
         SharedReads(&self.pool)
-            .page_after(after.unwrap_or(Cursor::START), limit)
+            .get(code, scope)
             .await
             .map_err(classify)
     }
 
-    async fn update(&self, code: &Code, patch: &LinkPatch) -> StoreResult<Option<Link>> {
-        // One statement, so a concurrent redirect's hit is never overwritten.
-        sqlx::query(
-            "UPDATE links SET url = COALESCE(?, url), \
-             expires_at = CASE WHEN ? THEN ? ELSE expires_at END WHERE code = ?",
-        )
-        .bind(patch.url.as_ref().map(TargetUrl::as_str))
-        .bind(patch.expires_at.is_some())
-        .bind(patch.expires_at.flatten())
-        .bind(code.as_str())
-        .execute(&self.pool)
-        .await
-        .map_err(classify)?;
-        // Affected rows cannot say "not found": MySQL counts an unchanged row as 0.
-        self.get(code).await
+    async fn list(&self, after: Option<Cursor>, limit: u32, scope: &Scope) -> StoreResult<Page> {
+        SharedReads(&self.pool)
+            .page_after(after.unwrap_or(Cursor::START), limit, scope)
+            .await
+            .map_err(classify)
     }
 
-    async fn delete(&self, code: &Code) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM links WHERE code = ?")
-            .bind(code.as_str())
+    async fn update(
+        &self,
+        code: &Code,
+        patch: &LinkPatch,
+        scope: &Scope,
+    ) -> StoreResult<Option<Link>> {
+        // One statement, so a concurrent redirect's hit is never overwritten.
+        let sql = format!(
+            "UPDATE links SET url = COALESCE(?, url), \
+             expires_at = CASE WHEN ? THEN ? ELSE expires_at END WHERE code = ?{}",
+            and_owner(scope)
+        );
+        let query = sqlx::query(&sql)
+            .bind(patch.url.as_ref().map(TargetUrl::as_str))
+            .bind(patch.expires_at.is_some())
+            .bind(patch.expires_at.flatten())
+            .bind(code.as_str());
+        bind_scope(query, scope)
+            .execute(&self.pool)
+            .await
+            .map_err(classify)?;
+        // Affected rows cannot say "not found": MySQL counts an unchanged row as 0.
+        // The owner never changes, so the read-back sees what the update could.
+        self.get(code, scope).await
+    }
+
+    async fn delete(&self, code: &Code, scope: &Scope) -> StoreResult<bool> {
+        let sql = format!("DELETE FROM links WHERE code = ?{}", and_owner(scope));
+        let done = bind_scope(sqlx::query(&sql).bind(code.as_str()), scope)
             .execute(&self.pool)
             .await
             .map_err(classify)?;
@@ -130,20 +139,23 @@ impl Store for MySqlStore {
             return Ok(Hit::Redirect(TargetUrl::from_store(url)));
         }
         // Deleted or expired by a PATCH between the two statements.
-        match self.get(code).await? {
+        match self.get(code, &Scope::All).await? {
             Some(link) if link.is_expired(now) => Ok(Hit::Expired),
             _ => Ok(Hit::NotFound),
         }
     }
 
-    async fn stats(&self, top: u32) -> StoreResult<Stats> {
-        let (links, hits): (i64, i64) =
-            sqlx::query_as("SELECT COUNT(*), CAST(COALESCE(SUM(hits), 0) AS SIGNED) FROM links")
-                .fetch_one(&self.pool)
-                .await
-                .map_err(classify)?;
+    async fn stats(&self, top: u32, scope: &Scope) -> StoreResult<Stats> {
+        let sql = format!(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(hits), 0) AS SIGNED) FROM links{}",
+            where_owner(scope)
+        );
+        let (links, hits): (i64, i64) = bind_scope(sqlx::query_as(&sql), scope)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(classify)?;
         let top = SharedReads(&self.pool)
-            .top_by_hits(top)
+            .top_by_hits(top, scope)
             .await
             .map_err(classify)?;
         Ok(Stats { links, hits, top })

@@ -9,7 +9,7 @@ use sqlx::{MySqlPool, SqlitePool};
 
 use crate::support::mariadb;
 use shortlink::domain::{Code, NewLink, TargetUrl};
-use shortlink::keys::{verify, ApiKey, KeyId, KeyRecord, Role};
+use shortlink::keys::{verify, ApiKey, KeyId, KeyRecord, Role, Scope};
 use shortlink::store::{MemoryStore, MySqlStore, SqliteStore, Store, StoreError};
 
 /// Create, find, verify, list, revoke, on any backend.
@@ -151,10 +151,17 @@ async fn sqlite_database_of_the_previous_release_upgrades_in_place() {
     let store = SqliteStore::new(pool.clone()).await.unwrap();
     let code = Code::parse("old1").unwrap();
     let link = store
-        .get(&code)
+        .get(&code, &Scope::All)
         .await
         .unwrap()
         .expect("the old link survives");
+    assert_eq!(link.owner, None);
+    let author = Scope::Owner(KeyId::parse("0123456789ab").unwrap());
+    assert_eq!(
+        store.get(&code, &author).await.unwrap(),
+        None,
+        "a link from before keys belongs to no author"
+    );
     assert_eq!(link.url.as_str(), "https://example.org/old");
     assert_eq!((link.hits, link.created_at), (7, 1000));
     let owners: Vec<Option<String>> =
@@ -180,10 +187,17 @@ async fn mysql_database_of_the_previous_release_upgrades_in_place() {
     let store = MySqlStore::new(pool.clone()).await.unwrap();
     let code = Code::parse("old1").unwrap();
     let link = store
-        .get(&code)
+        .get(&code, &Scope::All)
         .await
         .unwrap()
         .expect("the old link survives");
+    assert_eq!(link.owner, None);
+    let author = Scope::Owner(KeyId::parse("0123456789ab").unwrap());
+    assert_eq!(
+        store.get(&code, &author).await.unwrap(),
+        None,
+        "a link from before keys belongs to no author"
+    );
     assert_eq!(link.url.as_str(), "https://example.org/old");
     assert_eq!((link.hits, link.created_at), (7, 1000));
     let owners: Vec<Option<String>> =
@@ -203,7 +217,10 @@ async fn new_link_still_works(store: &dyn Store) {
         url: TargetUrl::parse("https://example.org/new").unwrap(),
         created_at: 2000,
         expires_at: None,
+        owner: KeyId::parse("0123456789ab"),
     };
     let link = shortlink::store::create(store, &new).await.unwrap();
-    assert!(store.get(&link.code).await.unwrap().is_some());
+    let author = Scope::Owner(new.owner.clone().unwrap());
+    let read = store.get(&link.code, &author).await.unwrap();
+    assert_eq!(read.and_then(|l| l.owner), new.owner);
 }

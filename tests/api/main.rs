@@ -8,6 +8,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod auth;
 mod consistency;
 mod docs_api;
 mod durability;
@@ -21,6 +22,7 @@ mod load_backends;
 mod load_discrimination;
 mod openapi;
 mod outage;
+mod ownership;
 mod parser_edges;
 mod parsers;
 mod reliability_redirect;

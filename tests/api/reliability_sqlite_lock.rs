@@ -22,11 +22,7 @@ async fn locked_sqlite_file_gives_503_on_writes_and_recovers() {
     let url = db.url.clone();
     let figment = test_figment(&db).merge(("databases.sqlite.connect_timeout", BUSY_SECS));
     let app = spawn_with(db, figment).await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap();
+    let http = app.http.clone();
     let create = |code: &str| {
         http.post(app.url("/api/v1/links"))
             .json(&json!({ "url": "https://example.org/lock", "code": code }))

@@ -1,11 +1,12 @@
 //! `shortlink keys create|list|revoke` through the real binary, on the
-//! SQLite file its profile names (issue 14, the foundation: keys are not
-//! enforced by the HTTP API yet).
+//! SQLite file its profile names, and what the keys it makes do to a running
+//! server: they work at once, a revocation holds at the next request, and no
+//! secret reaches the server's log at any level.
 
 use std::path::Path;
 use std::process::Output;
 
-use crate::binary::{command, free_port, on_sqlite, wait_healthy, Running};
+use crate::binary::{self, command, free_port, on_sqlite, reap, signal, wait_healthy};
 
 fn keys(db: &Path, args: &[&str]) -> Output {
     on_sqlite(db, free_port())
@@ -131,12 +132,49 @@ fn the_sqlite_file_holds_no_raw_secret() {
 
 /// Without arguments the binary still serves, on the same file the keys
 /// commands wrote (migrated once, by whichever ran first).
+/// A key made by the command works on the server at once, a revocation by
+/// the command holds on the server's next request, and the server's log, at
+/// its most verbose, holds no secret of the keys the requests carried.
 #[tokio::test]
-async fn without_arguments_it_serves_beside_its_keys() {
+async fn keys_from_the_command_work_on_the_server_and_never_reach_its_log() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("k.db");
-    created(&db, "ops", "admin");
+    let admin = created(&db, "ops", "admin");
+    let author = created(&db, "bot", "author");
     let port = free_port();
-    let _server = Running(on_sqlite(&db, port).spawn().unwrap());
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = on_sqlite(&db, port)
+        .env("SHORTLINK_LOG", "trace")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
     wait_healthy(port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let call = |key: &str, path: &str| {
+        http.get(format!("{base}{path}"))
+            .header("Authorization", format!("Bearer {key}"))
+            .send()
+    };
+    assert_eq!(call(&admin, "/api/v1/keys").await.unwrap().status(), 200);
+    assert_eq!(call(&author, "/api/v1/links").await.unwrap().status(), 200);
+    assert_eq!(call(&author, "/api/v1/keys").await.unwrap().status(), 403);
+    stdout(&keys(&db, &["revoke", id_of(&author)]));
+    assert_eq!(call(&author, "/api/v1/links").await.unwrap().status(), 401);
+    // A wrong secret for a real id: refused, and not logged either.
+    let wrong = format!("sl_{}_{}", id_of(&admin), "A".repeat(43));
+    assert_eq!(call(&wrong, "/api/v1/links").await.unwrap().status(), 401);
+
+    signal(&child, libc::SIGTERM);
+    assert!(reap(&mut child, std::time::Duration::from_secs(15)).is_some());
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        logged.contains("request"),
+        "the log was not captured: {logged}"
+    );
+    for key in [&admin, &author, &wrong, binary::admin_key()] {
+        assert!(!logged.contains(secret_of(key)), "a secret in the log");
+    }
 }

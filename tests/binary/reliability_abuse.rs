@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use binary::{free_port, wait_healthy, Running};
+use binary::{admin_client, admin_key, free_port, wait_healthy, Running};
 
 /// Idle connections held open at once; well under the test's `ulimit -n`.
 const IDLE: usize = 2000;
@@ -74,10 +74,20 @@ async fn probe(http: &reqwest::Client, port: u16, n: usize) -> Duration {
     started.elapsed()
 }
 
+/// The start of a raw `POST /api/v1/links` with the admin key: the abuse
+/// must reach the body, past the key check.
+fn post_head() -> String {
+    format!(
+        "POST /api/v1/links HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\n",
+        admin_key()
+    )
+}
+
 fn json_post(body: &[u8]) -> Vec<u8> {
     let mut req = format!(
-        "POST /api/v1/links HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        "{}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        post_head(),
         body.len()
     )
     .into_bytes();
@@ -103,8 +113,7 @@ async fn abuse_leaves_the_server_up_prompt_and_bounded() {
     let server = Running(child);
     let pid = server.0.id();
     wait_healthy(port).await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
+    let http = admin_client()
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
@@ -141,9 +150,7 @@ async fn abuse_leaves_the_server_up_prompt_and_bounded() {
                 )
             } else {
                 (
-                    "POST /api/v1/links HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-                     Content-Length: 100\r\n\r\n"
-                        .to_owned(),
+                    format!("{}Content-Length: 100\r\n\r\n", post_head()),
                     r#"{"url":"https://example.org/slow","#.to_owned(),
                 )
             };
@@ -198,17 +205,21 @@ async fn abuse_leaves_the_server_up_prompt_and_bounded() {
     // Declared over the limit, a few body bytes sent: a 413 at once, from the header.
     // (Rocket reads the first 14 body bytes before routing any request, so a
     // request whose declared body never comes gets no answer; see the slow clients.)
-    let lying = b"POST /api/v1/links HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-                  Content-Length: 1000000000\r\nConnection: close\r\n\r\n{\"url\":\"https://example.org/\"}";
+    let lying = format!(
+        "{}Content-Length: 1000000000\r\nConnection: close\r\n\r\n{{\"url\":\"https://example.org/\"}}",
+        post_head()
+    );
     assert_eq!(
-        raw_status(port, lying).await,
+        raw_status(port, lying.as_bytes()).await,
         Some(413),
         "Content-Length: 1e9"
     );
     let chunked_big = {
-        let mut r = b"POST /api/v1/links HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-                      Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-            .to_vec();
+        let mut r = format!(
+            "{}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+            post_head()
+        )
+        .into_bytes();
         let body = format!(
             r#"{{"url":"https://example.org/big","code":"bigbody2","x":"{}"}}"#,
             "a".repeat(17 * 1024)

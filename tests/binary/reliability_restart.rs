@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 
-use binary::{free_port, reap, signal, wait_healthy};
+use binary::{admin_client, free_port, reap, signal, wait_healthy};
 
 /// Concurrent clients of the create load.
 const WORKERS: usize = 8;
@@ -44,7 +44,7 @@ struct Outcomes {
 /// by the server between requests, which is no cut-off request.
 async fn create_load(port: u16, run: &'static str) -> Outcomes {
     let out = Arc::new(Mutex::new(Outcomes::default()));
-    let http = reqwest::Client::builder()
+    let http = admin_client()
         .pool_max_idle_per_host(0)
         .timeout(Duration::from_secs(30))
         .build()
@@ -87,7 +87,7 @@ async fn create_load(port: u16, run: &'static str) -> Outcomes {
 
 /// Waits until the load has had `n` acknowledged creates (bounded).
 async fn until_acked(port: u16, n: usize) {
-    let http = reqwest::Client::new();
+    let http = admin_client().build().unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         if let Ok(r) = http
@@ -110,10 +110,7 @@ async fn until_acked(port: u16, n: usize) {
 async fn assert_all_durable(db: &Path, acked: &HashMap<String, String>) -> Vec<String> {
     let port = free_port();
     let mut child = start(db, port);
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = admin_client().build().unwrap();
     wait_healthy(port).await;
     let mut lost = Vec::new();
     for (code, url) in acked {
@@ -208,7 +205,7 @@ async fn sigterm_under_create_load_cuts_no_request_off() {
     // Restart and look: a request with no response must not have created its link.
     let port2 = free_port();
     let mut again = start(&db, port2);
-    let http = reqwest::Client::new();
+    let http = admin_client().build().unwrap();
     wait_healthy(port2).await;
     let mut cut_off = Vec::new();
     for (code, _, connect) in &out.failed {

@@ -6,7 +6,27 @@
 
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+/// The admin key every server this process starts is given (as its
+/// bootstrap key), so the tests can call `/api/v1`.
+pub fn admin_key() -> &'static str {
+    static KEY: OnceLock<String> = OnceLock::new();
+    KEY.get_or_init(|| shortlink::keys::ApiKey::generate().reveal())
+}
+
+/// An HTTP client that presents the admin key and never follows redirects.
+pub fn admin_client() -> reqwest::ClientBuilder {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", admin_key()))
+        .expect("a key is a valid header value");
+    value.set_sensitive(true);
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+}
 
 pub fn free_port() -> u16 {
     shortlink_testbed::free_port().expect("a free loopback port")
@@ -23,6 +43,8 @@ pub fn command(dir: &Path) -> Command {
         .env_remove("ROCKET_PROFILE")
         .env_remove("ROCKET_DATABASES")
         .env_remove("ROCKET_CONFIG")
+        .env_remove("ROCKET_ADMIN_KEY_FILE")
+        .env("ROCKET_ADMIN_KEY", admin_key())
         .env("NO_COLOR", "1")
         .stdin(Stdio::null());
     cmd

@@ -68,8 +68,11 @@ pub struct TestApp {
     pub base_url: String,
     pub backend: Backend,
     pub port: u16,
-    /// Never follows redirects: the 302 and its `Location` are what tests look at.
+    /// Never follows redirects: the 302 and its `Location` are what tests
+    /// look at. Presents `admin_key` on every request.
     pub http: reqwest::Client,
+    /// The server's bootstrap admin key.
+    pub admin_key: String,
     shutdown: Shutdown,
     task: JoinHandle<()>,
     db: TestDb,
@@ -116,9 +119,14 @@ fn init_test_logging() {
         .try_init();
 }
 
-/// Starts the server with `figment` and waits until it listens.
+/// Starts the server with `figment` and waits until it listens. The server
+/// gets a fresh bootstrap admin key unless `figment` names one.
 pub async fn spawn_with(db: TestDb, figment: Figment) -> TestApp {
     init_test_logging();
+    let admin_key = figment
+        .extract_inner::<String>("admin_key")
+        .unwrap_or_else(|_| shortlink::keys::ApiKey::generate().reveal());
+    let figment = figment.merge(("admin_key", admin_key.clone()));
     // Server, pools and hundreds of concurrent clients share this process.
     shortlink_testbed::raise_fd_limit();
     let (tx, rx) = oneshot::channel();
@@ -144,23 +152,54 @@ pub async fn spawn_with(db: TestDb, figment: Figment) -> TestApp {
         .await
         .expect("server did not lift off within 30 s")
         .expect("server task ended before lift-off");
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .expect("build the test HTTP client");
+    let http = client_with_key(Some(&admin_key));
     TestApp {
         base_url: format!("http://127.0.0.1:{port}"),
         backend: db.backend,
         port,
         http,
+        admin_key,
         shutdown,
         task,
         db,
     }
 }
 
+/// A test client (no redirects followed, 30 s timeout) presenting `key`.
+pub fn client_with_key(key: Option<&str>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(key) = key {
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {key}"))
+            .expect("a key is a valid header value");
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("build the test HTTP client")
+}
+
 impl TestApp {
+    /// Creates a key with `role` through the API; returns the whole key.
+    pub async fn new_key(&self, name: &str, role: &str) -> String {
+        let res = self
+            .http
+            .post(self.url("/api/v1/keys"))
+            .json(&serde_json::json!({ "name": name, "role": role }))
+            .send()
+            .await
+            .expect("POST /api/v1/keys");
+        assert_eq!(res.status(), 201, "creating a {role} key");
+        let body: serde_json::Value = res.json().await.expect("a key body");
+        body["secret"]
+            .as_str()
+            .expect("the key's secret")
+            .to_owned()
+    }
+
     /// Graceful shutdown; gives back the database so a new server can reopen it.
     pub async fn stop(self) -> TestDb {
         // Closing our keep-alive connections first lets the drain finish at once.
@@ -168,6 +207,11 @@ impl TestApp {
         self.shutdown.notify();
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), self.task).await;
         self.db
+    }
+
+    /// The database URL this server runs on (empty for memory).
+    pub fn db_url(&self) -> &str {
+        &self.db.url
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -17,8 +17,8 @@ mod writer;
 use self::writer::{GroupCommit, Job};
 use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats};
-use crate::keys::{KeyId, KeyRecord};
-use crate::store::sql_row::{LinkRow, SharedReads, COLUMNS};
+use crate::keys::{KeyId, KeyRecord, Scope};
+use crate::store::sql_row::{bind_scope, where_owner, SharedReads};
 
 pub struct SqliteStore {
     /// Reads only: in WAL mode they never wait for the writer.
@@ -75,32 +75,34 @@ impl Store for SqliteStore {
             .ok_or_else(|| StoreError::Other(anyhow::anyhow!("INSERT … RETURNING returned no row")))
     }
 
-    async fn get(&self, code: &Code) -> StoreResult<Option<Link>> {
-        let rows: Vec<LinkRow> =
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM links WHERE code = ?"))
-                .bind(code.as_str())
-                .fetch_all(&self.pool)
-                .await
-                .map_err(classify)?;
-        Ok(first(rows).map(Link::from))
-    }
-
-    async fn list(&self, after: Option<Cursor>, limit: u32) -> StoreResult<Page> {
+    async fn get(&self, code: &Code, scope: &Scope) -> StoreResult<Option<Link>> {
         SharedReads(&self.pool)
-            .page_after(after.unwrap_or(Cursor::START), limit)
+            .get(code, scope)
             .await
             .map_err(classify)
     }
 
-    async fn update(&self, code: &Code, patch: &LinkPatch) -> StoreResult<Option<Link>> {
+    async fn list(&self, after: Option<Cursor>, limit: u32, scope: &Scope) -> StoreResult<Page> {
+        SharedReads(&self.pool)
+            .page_after(after.unwrap_or(Cursor::START), limit, scope)
+            .await
+            .map_err(classify)
+    }
+
+    async fn update(
+        &self,
+        code: &Code,
+        patch: &LinkPatch,
+        scope: &Scope,
+    ) -> StoreResult<Option<Link>> {
         self.writes
-            .write(|reply| Job::Update(code.clone(), patch.clone(), reply))
+            .write(|reply| Job::Update(code.clone(), patch.clone(), scope.clone(), reply))
             .await
     }
 
-    async fn delete(&self, code: &Code) -> StoreResult<bool> {
+    async fn delete(&self, code: &Code, scope: &Scope) -> StoreResult<bool> {
         self.writes
-            .write(|reply| Job::Delete(code.clone(), reply))
+            .write(|reply| Job::Delete(code.clone(), scope.clone(), reply))
             .await
     }
 
@@ -131,15 +133,18 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn stats(&self, top: u32) -> StoreResult<Stats> {
-        let totals: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT COUNT(*), COALESCE(SUM(hits), 0) FROM links")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(classify)?;
+    async fn stats(&self, top: u32, scope: &Scope) -> StoreResult<Stats> {
+        let sql = format!(
+            "SELECT COUNT(*), COALESCE(SUM(hits), 0) FROM links{}",
+            where_owner(scope)
+        );
+        let totals: Vec<(i64, i64)> = bind_scope(sqlx::query_as(&sql), scope)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(classify)?;
         let (links, hits) = first(totals).unwrap_or_default();
         let top = SharedReads(&self.pool)
-            .top_by_hits(top)
+            .top_by_hits(top, scope)
             .await
             .map_err(classify)?;
         Ok(Stats { links, hits, top })

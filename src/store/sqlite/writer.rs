@@ -23,9 +23,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::first;
 use crate::domain::{Code, Link, NewLink, TargetUrl};
-use crate::keys::{KeyId, KeyRecord};
+use crate::keys::{KeyId, KeyRecord, Scope};
 use crate::store::keys_sql;
-use crate::store::sql_row::{LinkRow, COLUMNS};
+use crate::store::sql_row::{and_owner, bind_scope, LinkRow, COLUMNS};
 use crate::store::{classify, Hit, LinkPatch, StoreError, StoreResult, WriteGroups};
 
 /// Writes per transaction at most, so one group's wait stays short.
@@ -38,8 +38,8 @@ type Reply<T> = oneshot::Sender<StoreResult<T>>;
 /// A queued write and where its answer goes.
 pub(super) enum Job {
     Insert(Code, NewLink, Reply<Option<Link>>),
-    Update(Code, LinkPatch, Reply<Option<Link>>),
-    Delete(Code, Reply<bool>),
+    Update(Code, LinkPatch, Scope, Reply<Option<Link>>),
+    Delete(Code, Scope, Reply<bool>),
     Hit(Code, i64, Reply<Hit>),
     /// Key management goes through the writer like every other write: the
     /// writer's connection is the only one that writes, so a second writer
@@ -198,8 +198,8 @@ fn settle<T>(ran: Result<T, sqlx::Error>) -> (StoreResult<T>, Option<StoreError>
 impl Job {
     fn abandoned(&self) -> bool {
         match self {
-            Job::Insert(_, _, reply) | Job::Update(_, _, reply) => reply.is_closed(),
-            Job::Delete(_, reply) | Job::CreateKey(_, reply) | Job::RevokeKey(_, _, reply) => {
+            Job::Insert(_, _, reply) | Job::Update(_, _, _, reply) => reply.is_closed(),
+            Job::Delete(_, _, reply) | Job::CreateKey(_, reply) | Job::RevokeKey(_, _, reply) => {
                 reply.is_closed()
             }
             Job::Hit(_, _, reply) => reply.is_closed(),
@@ -212,12 +212,12 @@ impl Job {
                 let (result, failed) = settle(insert(conn, &code, &new).await);
                 (Answer::Link(reply, result), failed)
             }
-            Job::Update(code, patch, reply) => {
-                let (result, failed) = settle(update(conn, &code, &patch).await);
+            Job::Update(code, patch, scope, reply) => {
+                let (result, failed) = settle(update(conn, &code, &patch, &scope).await);
                 (Answer::Link(reply, result), failed)
             }
-            Job::Delete(code, reply) => {
-                let (result, failed) = settle(delete(conn, &code).await);
+            Job::Delete(code, scope, reply) => {
+                let (result, failed) = settle(delete(conn, &code, &scope).await);
                 (Answer::Done(reply, result), failed)
             }
             Job::Hit(code, now, reply) => {
@@ -237,8 +237,10 @@ impl Job {
 
     fn fail(self, e: &StoreError) {
         match self {
-            Job::Insert(_, _, reply) | Job::Update(_, _, reply) => drop(reply.send(Err(copy(e)))),
-            Job::Delete(_, reply) | Job::CreateKey(_, reply) | Job::RevokeKey(_, _, reply) => {
+            Job::Insert(_, _, reply) | Job::Update(_, _, _, reply) => {
+                drop(reply.send(Err(copy(e))))
+            }
+            Job::Delete(_, _, reply) | Job::CreateKey(_, reply) | Job::RevokeKey(_, _, reply) => {
                 drop(reply.send(Err(copy(e))))
             }
             Job::Hit(_, _, reply) => drop(reply.send(Err(copy(e)))),
@@ -283,13 +285,14 @@ async fn insert(
     new: &NewLink,
 ) -> sqlx::Result<Option<Link>> {
     let rows: Vec<LinkRow> = sqlx::query_as(&format!(
-        "INSERT INTO links (code, url, created_at, expires_at) VALUES (?, ?, ?, ?) \
-         RETURNING {COLUMNS}"
+        "INSERT INTO links (code, url, created_at, expires_at, owner_key_id) \
+         VALUES (?, ?, ?, ?, ?) RETURNING {COLUMNS}"
     ))
     .bind(code.as_str())
     .bind(new.url.as_str())
     .bind(new.created_at)
     .bind(new.expires_at)
+    .bind(new.owner.as_ref().map(KeyId::as_str))
     .fetch_all(conn)
     .await?;
     Ok(first(rows).map(Link::from))
@@ -299,25 +302,27 @@ async fn update(
     conn: &mut SqliteConnection,
     code: &Code,
     patch: &LinkPatch,
+    scope: &Scope,
 ) -> sqlx::Result<Option<Link>> {
     // One statement, so a hit counted earlier in the group is kept.
-    let rows: Vec<LinkRow> = sqlx::query_as(&format!(
+    let sql = format!(
         "UPDATE links SET url = COALESCE(?, url), \
          expires_at = CASE WHEN ? THEN ? ELSE expires_at END \
-         WHERE code = ? RETURNING {COLUMNS}"
-    ))
-    .bind(patch.url.as_ref().map(TargetUrl::as_str))
-    .bind(patch.expires_at.is_some())
-    .bind(patch.expires_at.flatten())
-    .bind(code.as_str())
-    .fetch_all(conn)
-    .await?;
+         WHERE code = ?{} RETURNING {COLUMNS}",
+        and_owner(scope)
+    );
+    let query = sqlx::query_as(&sql)
+        .bind(patch.url.as_ref().map(TargetUrl::as_str))
+        .bind(patch.expires_at.is_some())
+        .bind(patch.expires_at.flatten())
+        .bind(code.as_str());
+    let rows: Vec<LinkRow> = bind_scope(query, scope).fetch_all(conn).await?;
     Ok(first(rows).map(Link::from))
 }
 
-async fn delete(conn: &mut SqliteConnection, code: &Code) -> sqlx::Result<bool> {
-    let done = sqlx::query("DELETE FROM links WHERE code = ?")
-        .bind(code.as_str())
+async fn delete(conn: &mut SqliteConnection, code: &Code, scope: &Scope) -> sqlx::Result<bool> {
+    let sql = format!("DELETE FROM links WHERE code = ?{}", and_owner(scope));
+    let done = bind_scope(sqlx::query(&sql).bind(code.as_str()), scope)
         .execute(conn)
         .await?;
     Ok(done.rows_affected() > 0)

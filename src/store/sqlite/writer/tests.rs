@@ -36,6 +36,7 @@ fn new_link(url: &str) -> NewLink {
         url: TargetUrl::from_store(url.to_owned()),
         created_at: 1_700_000_000_000,
         expires_at: None,
+        owner: None,
     }
 }
 
@@ -112,7 +113,9 @@ async fn a_group_that_cannot_commit_writes_nothing_and_every_caller_hears_it() {
         writes.write(|reply| Job::Insert(code("lost"), new_link("https://example.org/"), reply)),
         writes.write(|reply| Job::Hit(code("keep"), 1, reply)),
     );
-    let deleted = writes.write(|reply| Job::Delete(code("keep"), reply)).await;
+    let deleted = writes
+        .write(|reply| Job::Delete(code("keep"), Scope::All, reply))
+        .await;
     sqlx::query("ROLLBACK").execute(&mut *other).await.unwrap();
     drop(other);
 
