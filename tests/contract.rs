@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use shortlink_harness::{catalogue, runner, Target};
+use shortlink_harness::{catalogue, runner, ApiKey, Target};
 use support::{spawn_app, Backend, ALL_BACKENDS};
 
 fn main() {
@@ -38,7 +38,8 @@ fn run(backend: Backend, name: &str) -> Result<(), Failed> {
             .ok_or_else(|| Failed::from(format!("no check named {name}")))?;
         let app = spawn_app(backend).await;
         let target = Target::new(&app.base_url, Duration::from_secs(15))
-            .map_err(|e| Failed::from(e.to_string()))?;
+            .map_err(|e| Failed::from(e.to_string()))?
+            .with_api_key(Some(ApiKey::new(&app.admin_key)));
         let outcome = runner::run_one(&check, &target, Duration::from_secs(60)).await;
         // Closing the client's keep-alive connections first lets the graceful
         // shutdown finish at once instead of waiting out its grace period.

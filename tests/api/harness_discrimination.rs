@@ -4,7 +4,7 @@
 
 use crate::support;
 
-use shortlink_harness::{catalogue, failures, run_against, Outcome, RunOptions};
+use shortlink_harness::{catalogue, failures, run_against, ApiKey, Outcome, RunOptions};
 use support::faulty_proxy::{self, Fault};
 use support::{spawn_app, Backend};
 
@@ -14,7 +14,7 @@ async fn run_through(fault: Fault) -> Vec<Outcome> {
     let outcomes = run_against(
         &proxy.base_url,
         &catalogue::catalogue(),
-        &RunOptions::default(),
+        &RunOptions::with_key(ApiKey::new(&app.admin_key)),
     )
     .await
     .expect("a valid target URL");

@@ -3,7 +3,7 @@
 
 use crate::support;
 
-use shortlink_harness::{catalogue, failures, run_against, RunOptions};
+use shortlink_harness::{catalogue, failures, run_against, ApiKey, RunOptions};
 use support::nginx::Nginx;
 use support::{spawn_app, Backend};
 
@@ -15,7 +15,7 @@ async fn catalogue_passes_through_nginx() {
     let outcomes = run_against(
         &nginx.base_url,
         &catalogue::catalogue(),
-        &RunOptions::default(),
+        &RunOptions::with_key(ApiKey::new(&app.admin_key)),
     )
     .await
     .expect("a valid target URL");

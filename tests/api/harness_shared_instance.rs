@@ -6,7 +6,7 @@
 
 use crate::support;
 
-use shortlink_harness::{catalogue, failures, run_against, RunOptions};
+use shortlink_harness::{catalogue, failures, run_against, ApiKey, RunOptions};
 use support::{spawn_app, Backend};
 
 async fn whole_catalogue_on_one_server(backend: Backend) {
@@ -14,7 +14,7 @@ async fn whole_catalogue_on_one_server(backend: Backend) {
     let outcomes = run_against(
         &app.base_url,
         &catalogue::catalogue(),
-        &RunOptions::default(),
+        &RunOptions::with_key(ApiKey::new(&app.admin_key)),
     )
     .await
     .expect("a valid target URL");

@@ -11,6 +11,8 @@ pub const LINKS: &str = "/api/v1/links";
 pub const LINK: &str = "/api/v1/links/{code}";
 pub const REDIRECT: &str = "/{code}";
 pub const STATS: &str = "/api/v1/stats";
+pub const KEYS: &str = "/api/v1/keys";
+pub const KEY: &str = "/api/v1/keys/{id}";
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
 pub const VERSION: &str = "/version";
@@ -37,9 +39,10 @@ impl Endpoint {
         self.to_string()
     }
 
-    /// The concrete path, `{code}` filled in (templates without it unchanged).
-    pub fn path_for(&self, code: &str) -> String {
-        self.path.replace("{code}", code)
+    /// The concrete path, its parameter (`{code}` or `{id}`) filled in
+    /// (templates without one unchanged).
+    pub fn path_for(&self, param: &str) -> String {
+        self.path.replace("{code}", param).replace("{id}", param)
     }
 
     /// Whether a call changes the store: every POST, PATCH and DELETE, and
@@ -63,6 +66,9 @@ pub const DELETE_LINK: Endpoint = Endpoint::new("DELETE", LINK);
 /// The short link itself: a 302 to the target, and a hit recorded.
 pub const FOLLOW_LINK: Endpoint = Endpoint::new("GET", REDIRECT);
 pub const GET_STATS: Endpoint = Endpoint::new("GET", STATS);
+pub const CREATE_KEY: Endpoint = Endpoint::new("POST", KEYS);
+pub const LIST_KEYS: Endpoint = Endpoint::new("GET", KEYS);
+pub const REVOKE_KEY: Endpoint = Endpoint::new("DELETE", KEY);
 pub const HEALTH: Endpoint = Endpoint::new("GET", HEALTHZ);
 pub const READY: Endpoint = Endpoint::new("GET", READYZ);
 pub const GET_VERSION: Endpoint = Endpoint::new("GET", VERSION);
@@ -78,6 +84,9 @@ pub const CONTRACT: &[Endpoint] = &[
     DELETE_LINK,
     FOLLOW_LINK,
     GET_STATS,
+    CREATE_KEY,
+    LIST_KEYS,
+    REVOKE_KEY,
     HEALTH,
     READY,
     GET_VERSION,
@@ -88,6 +97,24 @@ pub const CONTRACT: &[Endpoint] = &[
 /// The contract operation named `name` (`GET /{code}`), if there is one.
 pub fn by_name(name: &str) -> Option<Endpoint> {
     CONTRACT.iter().copied().find(|e| e.to_string() == name)
+}
+
+/// Every operation that needs a key: those under `/api/v1`.
+pub const KEYED: &[Endpoint] = &[
+    CREATE_LINK,
+    LIST_LINKS,
+    READ_LINK,
+    UPDATE_LINK,
+    DELETE_LINK,
+    GET_STATS,
+    CREATE_KEY,
+    LIST_KEYS,
+    REVOKE_KEY,
+];
+
+/// `/api/v1/keys/{id}` for one key id.
+pub fn key_path(id: &str) -> String {
+    REVOKE_KEY.path_for(id)
 }
 
 /// `/api/v1/links/{code}` for one code.
@@ -112,6 +139,7 @@ mod tests {
         assert_eq!(link_path("abc"), "/api/v1/links/abc");
         assert_eq!(redirect_path("abc"), "/abc");
         assert_eq!(HEALTH.path_for("x"), "/healthz");
+        assert_eq!(key_path("4fTq9ZbX2kLm"), "/api/v1/keys/4fTq9ZbX2kLm");
         assert_eq!(by_name("DELETE /api/v1/links/{code}"), Some(DELETE_LINK));
         assert_eq!(by_name("GET /nope"), None);
     }
@@ -129,7 +157,9 @@ mod tests {
                 "POST /api/v1/links",
                 "PATCH /api/v1/links/{code}",
                 "DELETE /api/v1/links/{code}",
-                "GET /{code}"
+                "GET /{code}",
+                "POST /api/v1/keys",
+                "DELETE /api/v1/keys/{id}"
             ]
         );
     }

@@ -1,50 +1,165 @@
-//! `Target` (the instance under test and the HTTP client that talks to it),
-//! `Request` (a plain request description) and `Ctx` (per-check context:
-//! unique codes, link helpers, and the list of links to delete afterwards).
+//! `Target` (the instance under test, the HTTP client that talks to it and
+//! the key it presents) and `Request` (a plain request description). The
+//! per-check context, `Ctx`, lives in [`crate::ctx`].
 
+use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use anyhow::Context as _;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use crate::apikey::{self, under_api, ApiKey, Auth};
 use crate::check::Failure;
-use crate::endpoints::{link_path, redirect_path, LINKS};
-use crate::ensure;
 use crate::validate;
-use crate::validate::Link;
 use crate::view::ResponseView;
 
-/// The instance under test.
+pub use crate::ctx::Ctx;
+
+/// How to reach an instance: the time limit of one request, the admin key
+/// for `/api/v1`, and a CA to trust for `https://` targets.
 #[derive(Clone, Debug)]
+pub struct TargetConfig {
+    pub timeout: Duration,
+    pub api_key: Option<ApiKey>,
+    /// A PEM file (one certificate or a bundle) added to the client's trust
+    /// roots: the lab's own CA. Verification is never switched off.
+    pub ca_cert: Option<PathBuf>,
+}
+
+impl TargetConfig {
+    pub fn new(timeout: Duration) -> Self {
+        Self {
+            timeout,
+            api_key: None,
+            ca_cert: None,
+        }
+    }
+}
+
+/// The instance under test.
+#[derive(Clone)]
 pub struct Target {
     base: String,
     client: reqwest::Client,
+    key: Option<ApiKey>,
+    /// Every key this run has held (its own, those its checks created):
+    /// [`Target::redact`] takes them out of any text before it is shown.
+    /// Shared by clones, so keys made inside a check are known to the runner.
+    secrets: Arc<Mutex<Vec<String>>>,
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Target")
+            .field("base", &self.base)
+            .field("api_key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The certificates of a PEM file, for a client's trust roots.
+pub fn load_ca_cert(path: &Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
+    let pem = std::fs::read(path).with_context(|| format!("read --ca-cert {}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .with_context(|| format!("--ca-cert {} is not PEM", path.display()))?;
+    anyhow::ensure!(
+        !certs.is_empty(),
+        "--ca-cert {} holds no certificate",
+        path.display()
+    );
+    Ok(certs)
 }
 
 impl Target {
     /// `base_url` is the instance root (`http://127.0.0.1:8000`); a trailing
-    /// slash is dropped so paths join cleanly. Redirects are never followed:
-    /// the 302 and its `Location` are what the contract specifies.
+    /// slash is dropped so paths join cleanly. No key: only the public
+    /// endpoints answer (see [`Target::connect`]).
     pub fn new(base_url: &str, request_timeout: Duration) -> anyhow::Result<Self> {
+        Self::connect(base_url, &TargetConfig::new(request_timeout))
+    }
+
+    /// A target with a key and a trusted CA. Redirects are never followed:
+    /// the 302 and its `Location` are what the contract specifies.
+    pub fn connect(base_url: &str, config: &TargetConfig) -> anyhow::Result<Self> {
         let base = base_url.trim_end_matches('/').to_string();
         anyhow::ensure!(
             base.starts_with("http://") || base.starts_with("https://"),
             "target must be an http:// or https:// URL, got {base_url:?}"
         );
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(request_timeout)
+            .timeout(config.timeout)
             // Hundreds of concurrent redirects would otherwise leave a large idle
             // pool; a short idle time keeps the socket count of a run bounded.
-            .pool_idle_timeout(Duration::from_secs(5))
-            .build()?;
-        Ok(Self { base, client })
+            .pool_idle_timeout(Duration::from_secs(5));
+        if let Some(path) = &config.ca_cert {
+            builder = builder.tls_certs_merge(load_ca_cert(path)?);
+        }
+        let target = Self {
+            base,
+            client: builder.build()?,
+            key: None,
+            secrets: Arc::default(),
+        };
+        Ok(target.with_api_key(config.api_key.clone()))
+    }
+
+    /// The same target presenting `key` (an admin key) under `/api/v1`.
+    pub fn with_api_key(mut self, key: Option<ApiKey>) -> Self {
+        if let Some(k) = &key {
+            self.remember_secret(k.expose());
+        }
+        self.key = key;
+        self
     }
 
     pub fn base_url(&self) -> &str {
         &self.base
+    }
+
+    /// The run's key, if it was given one.
+    pub fn api_key(&self) -> Option<&ApiKey> {
+        self.key.as_ref()
+    }
+
+    /// Remembers a key so that [`Target::redact`] takes it out of text.
+    pub fn remember_secret(&self, secret: &str) {
+        if let Ok(mut s) = self.secrets.lock() {
+            if !s.iter().any(|k| k == secret) {
+                s.push(secret.to_string());
+            }
+        }
+    }
+
+    /// `text` without any key this run has held, nor anything shaped like
+    /// a key ([`apikey::redact`]).
+    pub fn redact(&self, text: &str) -> String {
+        let known = self.secrets.lock().map(|s| s.clone()).unwrap_or_default();
+        apikey::redact(text, &known)
+    }
+
+    /// The `Authorization` value `req` carries, if any: the run's key under
+    /// `/api/v1` by default. A default request under `/api/v1` without a
+    /// run key fails here, naming the option, instead of drawing a 401.
+    fn authorization(&self, req: &Request) -> Result<Option<String>, Failure> {
+        Ok(match &req.auth {
+            Auth::Default if under_api(&req.path) => match &self.key {
+                Some(k) => Some(k.bearer()),
+                None => {
+                    return Err(Failure::new(
+                        "the harness is given an admin key",
+                        format!("{} {} needs one; {}", req.method, req.path, apikey::MISSING),
+                    ))
+                }
+            },
+            Auth::Default | Auth::None => None,
+            Auth::Key(k) => Some(k.bearer()),
+            Auth::Raw(v) => Some(v.clone()),
+        })
     }
 
     /// Sends `req` and returns the view. Every request carries a fresh sane
@@ -55,6 +170,18 @@ impl Target {
             .map_err(|e| Failure::new("harness builds the request", e.to_string()))?;
         let url = format!("{}{}", self.base, req.path);
         let mut builder = self.client.request(method, &url);
+        if let Some(value) = self.authorization(&req)? {
+            // Sensitive: kept out of every Debug of the request (and so of
+            // any log that prints one).
+            let mut value = reqwest::header::HeaderValue::from_str(&value).map_err(|_| {
+                Failure::new(
+                    "harness builds the request",
+                    "the API key is not a valid header value",
+                )
+            })?;
+            value.set_sensitive(true);
+            builder = builder.header(reqwest::header::AUTHORIZATION, value);
+        }
         let request_id = req.request_id.then(fresh_request_id);
         if let Some(id) = &request_id {
             builder = builder.header("x-request-id", id);
@@ -109,6 +236,8 @@ pub struct Request {
     pub body: Option<Vec<u8>>,
     /// Whether to send a fresh `X-Request-Id` and demand its echo.
     pub request_id: bool,
+    /// Which credentials it carries.
+    pub auth: Auth,
 }
 
 impl Request {
@@ -119,6 +248,7 @@ impl Request {
             headers: Vec::new(),
             body: None,
             request_id: true,
+            auth: Auth::Default,
         }
     }
     pub fn get(path: impl Into<String>) -> Self {
@@ -142,6 +272,11 @@ impl Request {
     }
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+    /// Carries `auth` instead of the default credentials.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
         self
     }
     /// Sends no `X-Request-Id`, to see the server generate one.
@@ -175,106 +310,4 @@ pub fn random_alnum(n: usize) -> String {
         .take(n)
         .map(char::from)
         .collect()
-}
-
-/// What one check runs with. Cloning is cheap and clones share the list of
-/// created codes, so links made in spawned tasks are cleaned up too.
-#[derive(Clone, Debug)]
-pub struct Ctx {
-    pub target: Target,
-    created: Arc<Mutex<Vec<String>>>,
-}
-
-impl Ctx {
-    pub fn new(target: Target) -> Self {
-        Self {
-            target,
-            created: Arc::default(),
-        }
-    }
-
-    /// A code unique to this run: `hx` + 10 base62 characters. The prefix keeps
-    /// harness links recognisable on a shared instance and can never spell a
-    /// reserved word.
-    pub fn fresh_code(&self) -> String {
-        format!("hx{}", random_alnum(10))
-    }
-
-    /// A unique, already-normalised target URL (lower-case host, explicit
-    /// path), so the server has no reason to rewrite it and equality holds.
-    pub fn fresh_url(&self) -> String {
-        format!("https://example.org/harness/{}?q=1", random_alnum(12))
-    }
-
-    /// Remembers a code so the runner deletes it after the check.
-    pub fn track(&self, code: &str) {
-        if let Ok(mut created) = self.created.lock() {
-            created.push(code.to_string());
-        }
-    }
-
-    pub async fn send(&self, req: Request) -> Result<ResponseView, Failure> {
-        self.target.send(req).await
-    }
-
-    /// POST /api/v1/links; demands a valid 201 and tracks the new code.
-    pub async fn create(&self, body: Value) -> Result<Link, Failure> {
-        let view = self.send(Request::new("POST", LINKS).json(&body)).await?;
-        if view.status == 201 {
-            // Track before validating: a malformed 201 still created something.
-            if let Ok(v) = view.json() {
-                if let Some(code) = v.get("code").and_then(Value::as_str) {
-                    self.track(code);
-                }
-            }
-        }
-        validate::created_link_for(&view, &body).map_err(|f| f.context("POST /api/v1/links"))
-    }
-
-    /// Creates a link to a fresh URL with a generated code.
-    pub async fn create_fresh(&self) -> Result<Link, Failure> {
-        self.create(json!({ "url": self.fresh_url() })).await
-    }
-
-    /// GET /api/v1/links/{code}, unvalidated.
-    pub async fn get_link(&self, code: &str) -> Result<ResponseView, Failure> {
-        self.send(Request::get(link_path(code))).await
-    }
-
-    /// GET /api/v1/links/{code}; demands a 200 with a valid link.
-    pub async fn read(&self, code: &str) -> Result<Link, Failure> {
-        let view = self.get_link(code).await?;
-        validate::link_response(&view, 200)
-            .map_err(|f| f.context(&format!("GET /api/v1/links/{code}")))
-    }
-
-    /// GET /{code}, unvalidated (the redirect itself is what checks look at).
-    pub async fn redirect(&self, code: &str) -> Result<ResponseView, Failure> {
-        self.send(Request::get(redirect_path(code))).await
-    }
-
-    /// Demands that `code` does not exist: the proof that a rejected request
-    /// created nothing.
-    pub async fn assert_absent(&self, code: &str) -> Result<(), Failure> {
-        let view = self.get_link(code).await?;
-        ensure!(
-            view.status == 404,
-            "a rejected request creates nothing",
-            "GET /api/v1/links/{code} after the rejection: {}",
-            view.summary()
-        );
-        Ok(())
-    }
-
-    /// Deletes every tracked code, ignoring 404s (the check may have deleted
-    /// it already). Bounded: one request per code, each with the client timeout.
-    pub async fn cleanup(&self) {
-        let codes: Vec<String> = match self.created.lock() {
-            Ok(mut created) => std::mem::take(&mut *created),
-            Err(_) => return,
-        };
-        for code in codes {
-            let _ = self.target.send(Request::delete(link_path(&code))).await;
-        }
-    }
 }

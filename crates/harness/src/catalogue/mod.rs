@@ -1,14 +1,18 @@
 //! The endpoint catalogue: every check, grouped by endpoint. One module per
-//! endpoint (or family), plus the bad-input table and the error-routing checks.
+//! endpoint (or family), plus the bad-input table, the error-routing checks,
+//! and authentication (`auth`), ownership and key management (`keys`).
 
 use crate::check::Check;
 
+pub mod auth;
 pub mod bad_input;
 pub mod create;
 pub mod delete;
 pub mod errors;
+pub mod keys;
 pub mod list;
 pub mod ops;
+pub mod ownership;
 pub mod read;
 pub mod redirect;
 pub mod stats;
@@ -30,6 +34,9 @@ pub fn catalogue() -> Vec<Check> {
     checks.extend(ops::checks());
     checks.extend(errors::checks());
     checks.extend(bad_input::checks());
+    checks.extend(auth::checks());
+    checks.extend(ownership::checks());
+    checks.extend(keys::checks());
     checks
 }
 

@@ -5,10 +5,12 @@
 //! harness's own discrimination at unit level (the faulty-proxy tests prove
 //! it end to end).
 
+mod key;
 mod link;
 mod ops;
 mod response;
 
+pub use key::{created_key, forbidden, key_item, key_list, unauthorized, KeyItem, NewKey};
 pub use link::{
     created_link, created_link_for, is_valid_code, link, link_response, page, redirect, stats,
     timestamp, Link, Page, Stats,
