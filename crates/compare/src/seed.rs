@@ -2,15 +2,15 @@
 //! HTTP (so every backend stores them through its own code path), with the
 //! same codes and URLs in the same order on every backend, each response
 //! checked by the harness's validators. Creating a link needs a key; the
-//! run's admin key creates them, so they belong to no author and the load
-//! run (same key) reaches them all.
+//! run's admin key creates them (the harness's target sends it as
+//! `Authorization: Bearer` under `/api/v1`), so the load run, with the same
+//! key, reaches them all.
 
 use std::time::Duration;
 
 use anyhow::anyhow;
 use serde_json::json;
-use shortlink_harness::endpoints::LINKS;
-use shortlink_harness::{validate, Ctx, Request, Target};
+use shortlink_harness::{ApiKey, Ctx, Target};
 
 use crate::admin_key::AdminKey;
 
@@ -20,29 +20,23 @@ const IN_FLIGHT: usize = 8;
 
 /// Creates links `seed000000`.. with URLs `https://example.org/seed/N?q=1`.
 pub async fn seed(base_url: &str, key: &AdminKey, n: usize) -> anyhow::Result<()> {
-    let target = Target::new(base_url, Duration::from_secs(10))?;
+    let target = Target::new(base_url, Duration::from_secs(10))?
+        .with_api_key(Some(ApiKey::new(key.expose())));
     let ctx = Ctx::new(target);
-    let bearer = key.bearer();
     for chunk_start in (0..n).step_by(IN_FLIGHT) {
         let mut batch = tokio::task::JoinSet::new();
         for i in chunk_start..(chunk_start + IN_FLIGHT).min(n) {
             let ctx = ctx.clone();
-            let bearer = bearer.clone();
             batch.spawn(async move {
-                let body = json!({
-                    "url": format!("https://example.org/seed/{i}?q=1"),
-                    "code": format!("seed{i:06}"),
-                });
                 // The failure names the rule and the response, never the
                 // request's headers, so the key stays out of the error.
-                let request = Request::new("POST", LINKS)
-                    .json(&body)
-                    .header("authorization", &bearer);
-                ctx.send(request)
-                    .await
-                    .and_then(|view| validate::created_link_for(&view, &body))
-                    .map(|_| ())
-                    .map_err(|f| anyhow!("seeding link {i}: {}: {}", f.rule, f.detail))
+                ctx.create(json!({
+                    "url": format!("https://example.org/seed/{i}?q=1"),
+                    "code": format!("seed{i:06}"),
+                }))
+                .await
+                .map(|_| ())
+                .map_err(|f| anyhow!("seeding link {i}: {}: {}", f.rule, f.detail))
             });
         }
         while let Some(done) = batch.join_next().await {
