@@ -50,7 +50,8 @@ pub async fn main() -> ExitCode {
     let figment = rocket::Config::figment();
     match cli.command {
         None => {
-            crate::telemetry::init_logging();
+            // Held to the end: dropping it writes out the lines still queued.
+            let _log_writer = crate::telemetry::init_logging();
             crate::lifecycle::run(crate::build(figment)).await
         }
         Some(Command::Keys(command)) => match keys(&figment, command).await {

@@ -17,7 +17,7 @@ use crate::telemetry::Metrics;
 /// The whole service, configured by `figment` (normally `rocket::Config::figment()`).
 pub fn build(figment: Figment) -> Rocket<Build> {
     rocket::custom(figment)
-        .manage(Metrics::default())
+        .manage(Metrics::for_routes(&http::routes()))
         .attach(http::context::Context)
         .attach(AdHoc::try_on_ignite("storage", open_store))
         .attach(AdHoc::on_liftoff("announce", |rocket| {

@@ -58,11 +58,6 @@ fn generate_id() -> String {
     format!("{:032x}", rand::thread_rng().gen::<u128>())
 }
 
-/// `/api/v1/links/<code>` → `/api/v1/links/{code}`: the OpenAPI spelling, used as the metric label.
-pub fn route_label(rocket_path: &str) -> String {
-    rocket_path.replace('<', "{").replace('>', "}")
-}
-
 #[rocket::async_trait]
 impl Fairing for Context {
     fn info(&self) -> Info {
@@ -91,14 +86,11 @@ impl Fairing for Context {
         });
         res.set_raw_header("X-Request-Id", ctx.id.clone());
         let elapsed = ctx.started.elapsed();
-        let route = req
-            .route()
-            .map(|r| route_label(r.uri.path()))
-            .unwrap_or_else(|| "unmatched".to_owned());
         let status = res.status().code;
-        if let Some(m) = req.rocket().state::<Metrics>() {
-            m.request_finished(req.method().as_str(), &route, status, elapsed);
-        }
+        let route = match req.rocket().state::<Metrics>() {
+            Some(m) => m.request_finished(req.method(), req.route(), status, elapsed),
+            None => crate::telemetry::UNMATCHED,
+        };
         tracing::info!(
             target: "shortlink::access",
             request_id = %ctx.id,

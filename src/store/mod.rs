@@ -1,5 +1,6 @@
 //! Persistence behind one trait: the handlers never know which backend runs.
 
+mod hits;
 mod keys_sql;
 mod memory;
 mod mysql;
@@ -49,6 +50,18 @@ pub enum StoreError {
     Unavailable(String),
     /// Anything else is a bug or a schema problem: a 500, logged in full.
     Other(anyhow::Error),
+}
+
+impl StoreError {
+    /// The same error again, for each caller of a group that failed
+    /// together (`StoreError` is not `Clone`: `anyhow::Error` is not).
+    pub(crate) fn copy(&self) -> StoreError {
+        match self {
+            StoreError::CodeTaken => StoreError::CodeTaken,
+            StoreError::Unavailable(why) => StoreError::Unavailable(why.clone()),
+            StoreError::Other(e) => StoreError::Other(anyhow::anyhow!("{e:#}")),
+        }
+    }
 }
 
 impl fmt::Display for StoreError {

@@ -8,18 +8,21 @@ use sqlx::MySqlPool;
 use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreResult};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats, TargetUrl};
 use crate::keys::{KeyId, KeyRecord, Scope};
+use crate::store::hits::MySqlHits;
 use crate::store::keys_sql;
 use crate::store::sql_row::{and_owner, bind_scope, where_owner, SharedReads};
 
 pub struct MySqlStore {
     pool: MySqlPool,
+    hits: MySqlHits,
 }
 
 impl MySqlStore {
     /// Applies the embedded migrations, then serves from the pool.
     pub async fn new(pool: MySqlPool) -> anyhow::Result<Self> {
         sqlx::migrate!("migrations/mysql").run(&pool).await?;
-        Ok(MySqlStore { pool })
+        let hits = MySqlHits::start(pool.clone());
+        Ok(MySqlStore { pool, hits })
     }
 }
 
@@ -109,40 +112,7 @@ impl Store for MySqlStore {
     }
 
     async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit> {
-        // Read first, count last: if the database fails between the two, the
-        // client gets a 503 and no hit was counted. Counting first could count
-        // a redirect the client never received (seen in tests/outage.rs).
-        let row: Option<(String, Option<i64>)> =
-            sqlx::query_as("SELECT url, expires_at FROM links WHERE code = ?")
-                .bind(code.as_str())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(classify)?;
-        let url = match row {
-            None => return Ok(Hit::NotFound),
-            Some((_, Some(at))) if at <= now => return Ok(Hit::Expired),
-            Some((url, _)) => url,
-        };
-        let counted = sqlx::query(
-            "UPDATE links SET hits = hits + 1, last_hit_at = ? \
-             WHERE code = ? AND (expires_at IS NULL OR expires_at > ?)",
-        )
-        .bind(now)
-        .bind(code.as_str())
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .map_err(classify)?
-        .rows_affected()
-            > 0;
-        if counted {
-            return Ok(Hit::Redirect(TargetUrl::from_store(url)));
-        }
-        // Deleted or expired by a PATCH between the two statements.
-        match self.get(code, &Scope::All).await? {
-            Some(link) if link.is_expired(now) => Ok(Hit::Expired),
-            _ => Ok(Hit::NotFound),
-        }
+        self.hits.hit(code, now).await
     }
 
     async fn stats(&self, top: u32, scope: &Scope) -> StoreResult<Stats> {

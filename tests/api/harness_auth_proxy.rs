@@ -14,6 +14,9 @@
 //! - `KeyCreatedAs200`: a key creation's 201 becomes a 200, so the harness's
 //!   failure detail quotes the body, secret and all (the redaction test).
 //!
+//! Whatever the fault, it counts which kind of key each kind of request
+//! presented ([`AuthProxy::seen`]), so a test can see who sent what.
+//!
 //! HTTP/1.1 over raw tokio TCP (request line, headers, `Content-Length`
 //! bodies, keep-alive), forwarded with reqwest: the harness's client is the
 //! only one it must serve.
@@ -39,7 +42,25 @@ pub enum AuthFault {
 /// A running proxy; aborted on drop.
 pub struct AuthProxy {
     pub base_url: String,
+    state: Arc<State>,
     accept: JoinHandle<()>,
+}
+
+impl AuthProxy {
+    /// How many requests of each kind (`redirect`, `links`, `stats`, `keys`,
+    /// `other`) presented each kind of credential (`none`, `admin`,
+    /// `author`, `other`), as the request arrived, before any fault.
+    pub fn seen(&self) -> HashMap<(String, String), u64> {
+        self.state.seen.lock().expect("seen lock").clone()
+    }
+
+    /// `seen()` for one kind of request and credential.
+    pub fn count(&self, request: &str, credential: &str) -> u64 {
+        let seen = self.seen();
+        seen.get(&(request.to_string(), credential.to_string()))
+            .copied()
+            .unwrap_or(0)
+    }
 }
 
 impl Drop for AuthProxy {
@@ -55,6 +76,7 @@ struct State {
     client: reqwest::Client,
     /// Live keys the proxy saw created: secret -> role.
     live: Mutex<HashMap<String, String>>,
+    seen: Mutex<HashMap<(String, String), u64>>,
 }
 
 /// Starts a proxy on a free loopback port in front of `upstream`.
@@ -71,14 +93,18 @@ pub async fn start(upstream: &str, admin_key: &str, fault: AuthFault) -> AuthPro
             .build()
             .expect("proxy client"),
         live: Mutex::new(HashMap::new()),
+        seen: Mutex::new(HashMap::new()),
     });
+    let accept_state = state.clone();
     let accept = tokio::spawn(async move {
+        let state = accept_state;
         while let Ok((stream, _)) = listener.accept().await {
             tokio::spawn(serve(stream, state.clone()));
         }
     });
     AuthProxy {
         base_url: format!("http://127.0.0.1:{port}"),
+        state,
         accept,
     }
 }
@@ -142,6 +168,25 @@ async fn handle(state: &State, mut req: Req) -> Resp {
             None => None,
         }
     };
+    let kind = match path.as_str() {
+        p if p.starts_with("/api/v1/links") => "links",
+        "/api/v1/stats" => "stats",
+        p if p.starts_with("/api/v1/keys") => "keys",
+        "/healthz" | "/readyz" | "/version" | "/metrics" | "/openapi.json" => "other",
+        p if p.len() > 1 && !p[1..].contains('/') => "redirect",
+        _ => "other",
+    };
+    let credential = match (req.authorization(), role.as_deref()) {
+        (None, _) => "none",
+        (Some(_), Some(role)) => role,
+        (Some(_), None) => "other",
+    };
+    *state
+        .seen
+        .lock()
+        .expect("seen lock")
+        .entry((kind.to_string(), credential.to_string()))
+        .or_default() += 1;
     let admin = format!("Bearer {}", state.admin);
     match state.fault {
         AuthFault::IgnoresOwnership

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::load_auth::GOOSE_RUNS;
 use crate::support;
 
 use shortlink_harness::endpoints::FOLLOW_LINK;
@@ -28,11 +29,13 @@ const SHORT_RUN: [&str; 7] = [
 /// The wall-clock bound of one backend's run; iterations bound its count.
 const RUN_LIMIT: Duration = Duration::from_secs(120);
 
-/// A 3-user, 10-iteration run on memory, SQLite and MySQL: requests on every
-/// endpoint, zero failures, successful redirects equal to the hit increase.
+/// A 3-user, 10-iteration run on memory, SQLite and MySQL with the server's
+/// admin key: requests on every endpoint, zero failures, successful
+/// redirects equal to the hit increase, the author keys revoked.
 /// One test body over all backends: goose runs must not overlap in a process.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn short_run_passes_and_reconciles_on_every_backend() {
+    let _one_run = GOOSE_RUNS.lock().await;
     for backend in ALL_BACKENDS {
         let app = spawn_app(backend).await;
         // Built by the parser, as the binary does: own options and goose's on
@@ -42,6 +45,8 @@ async fn short_run_passes_and_reconciles_on_every_backend() {
         let args = [
             "--host",
             app.base_url.as_str(),
+            "--api-key",
+            app.admin_key.as_str(),
             "--threshold",
             "error-rate<=0",
             "--threshold",
@@ -90,6 +95,11 @@ async fn short_run_passes_and_reconciles_on_every_backend() {
         assert!(
             summary.links_cleaned_up >= 30,
             "{backend}: hot links not cleaned up\n{why}"
+        );
+        assert!(
+            summary.author_keys_created >= 1
+                && summary.author_keys_revoked == summary.author_keys_created,
+            "{backend}: the integrators' author keys were not all revoked\n{why}"
         );
     }
 }

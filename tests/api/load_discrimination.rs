@@ -3,9 +3,11 @@
 //! default success), and redirects answered without counting a hit break the
 //! reconciliation.
 
+use crate::load_auth::GOOSE_RUNS;
 use crate::support;
 
 use shortlink_harness::endpoints::{CREATE_LINK, FOLLOW_LINK};
+use shortlink_harness::ApiKey;
 use shortlink_load::LoadConfig;
 use support::faulty_proxy::{self, Fault};
 use support::spawn_app;
@@ -25,6 +27,7 @@ const SHORT_RUN: [&str; 7] = [
 /// body: goose runs must not overlap in a process.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_fail_the_run_for_the_right_reason() {
+    let _one_run = GOOSE_RUNS.lock().await;
     let app = spawn_app(support::Backend::Memory).await;
     for fault in [
         Fault::PassThrough,
@@ -33,6 +36,7 @@ async fn faults_fail_the_run_for_the_right_reason() {
     ] {
         let proxy = faulty_proxy::start(&app.base_url, fault).await;
         let config = LoadConfig::new(&proxy.base_url)
+            .api_key(ApiKey::new(&app.admin_key))
             .goose(SHORT_RUN)
             .goose(["--threshold", "error-rate<=0"]);
         let summary = shortlink_load::run(config)

@@ -187,6 +187,11 @@ fn redact_shaped(text: &str) -> String {
         while end < b.len() && is_b64url(b[end]) {
             end += 1;
         }
+        if end == id_end + 1 {
+            // Nothing secret follows (already redacted, or a bare id).
+            i = end;
+            continue;
+        }
         out.push_str(&text[copied..=id_end]);
         out.push_str("<redacted>");
         copied = end;
@@ -241,6 +246,7 @@ mod tests {
         assert!(out.contains("sl_4fTq9ZbX2kLm_<redacted>\"}"), "{out}");
         assert!(out.contains("sl_notakey"), "{out}");
         assert_eq!(redact::<&str>("plain", &[]), "plain");
+        assert_eq!(redact::<&str>(&out, &[]), out, "redaction is idempotent");
     }
 
     #[test]

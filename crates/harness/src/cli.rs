@@ -9,8 +9,7 @@ use std::time::Duration;
 use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::apikey::{self, ApiKey};
-use crate::endpoints::KEYS;
-use crate::target::{Request, Target};
+use crate::target::Target;
 use crate::{catalogue, report, run_checks, RunOptions};
 
 /// Black-box checks of the shortlink HTTP contract against a running instance.
@@ -110,7 +109,7 @@ where
             return 2;
         }
     };
-    if let Err(why) = admin_key_usable(&target).await {
+    if let Err(why) = target.check_admin_key().await {
         let _ = writeln!(err, "shortlink-harness: {}", target.redact(&why));
         return 2;
     }
@@ -131,34 +130,6 @@ where
     }
     let _ = writeln!(out, "{}", report::summary(&outcomes));
     status
-}
-
-/// Refuses to start without an admin key the server takes: the catalogue's
-/// authentication and ownership checks need one to create author keys, so a
-/// run without it would only fail, one confusing 401 or 403 at a time. Other
-/// answers (an old server, a proxy error) are left to the checks to report.
-async fn admin_key_usable(target: &Target) -> Result<(), String> {
-    let Some(key) = target.api_key() else {
-        return Err(apikey::MISSING.to_string());
-    };
-    if !key.is_well_formed() {
-        return Err(
-            "the key given by --api-key or SHORTLINK_API_KEY is not a shortlink API key \
-             (sl_ + 12 base62 + _ + 43 base64url characters)"
-                .to_string(),
-        );
-    }
-    match target.send(Request::get(KEYS)).await {
-        Ok(view) if view.status == 401 => Err(format!(
-            "the server refused the key given by --api-key or SHORTLINK_API_KEY \
-             (GET {KEYS}: 401, the key is unknown or revoked there)"
-        )),
-        Ok(view) if view.status == 403 => Err(format!(
-            "the key given by --api-key or SHORTLINK_API_KEY is not an admin key \
-             (GET {KEYS}: 403); the ownership checks create author keys with it"
-        )),
-        _ => Ok(()),
-    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::apikey::{self, under_api, ApiKey, Auth};
 use crate::check::Failure;
+use crate::endpoints::KEYS;
 use crate::validate;
 use crate::view::ResponseView;
 
@@ -160,6 +161,35 @@ impl Target {
             Auth::Key(k) => Some(k.bearer()),
             Auth::Raw(v) => Some(v.clone()),
         })
+    }
+
+    /// Whether the run's key is an admin key the server takes, asked before a
+    /// run: the catalogue's ownership checks and the load test's integrators
+    /// create author keys with it, so a run without it would only fail, one
+    /// confusing 401 or 403 at a time. Other answers (an old server, a proxy
+    /// error) are left to the checks to report. The message never holds the key.
+    pub async fn check_admin_key(&self) -> Result<(), String> {
+        let Some(key) = self.api_key() else {
+            return Err(apikey::MISSING.to_string());
+        };
+        if !key.is_well_formed() {
+            return Err(
+                "the key given by --api-key or SHORTLINK_API_KEY is not a shortlink API key \
+                 (sl_ + 12 base62 + _ + 43 base64url characters)"
+                    .to_string(),
+            );
+        }
+        match self.send(Request::get(KEYS)).await {
+            Ok(view) if view.status == 401 => Err(format!(
+                "the server refused the key given by --api-key or SHORTLINK_API_KEY \
+                 (GET {KEYS}: 401, the key is unknown or revoked there)"
+            )),
+            Ok(view) if view.status == 403 => Err(format!(
+                "the key given by --api-key or SHORTLINK_API_KEY is not an admin key \
+                 (GET {KEYS}: 403); author keys are created with it"
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Sends `req` and returns the view. Every request carries a fresh sane

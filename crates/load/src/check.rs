@@ -9,10 +9,11 @@ use std::time::Duration;
 use goose::goose::goose_method_from_method;
 use goose::metrics::GooseRequestMetric;
 use goose::prelude::*;
+use shortlink_harness::apikey::under_api;
 use shortlink_harness::target::random_alnum;
-use shortlink_harness::{validate, Endpoint, Failure, Request, ResponseView};
+use shortlink_harness::{validate, Auth, Endpoint, Failure, Request, ResponseView};
 
-use crate::session::Session;
+use crate::session::{Session, Shared};
 
 /// Sends `req`, a call of `endpoint`, and validates the answer. Goose names
 /// the request by the endpoint's template and prefixes the method, so every
@@ -42,6 +43,14 @@ pub async fn send<T>(
         .client
         .request(method, url)
         .header("x-request-id", &request_id);
+    if let Some(value) = authorization(user, &req) {
+        // Sensitive: goose's request, debug and error logs print request
+        // headers with `{:?}`, which shows a sensitive value as `Sensitive`.
+        let mut value = reqwest::header::HeaderValue::from_str(&value)
+            .map_err(|_| custom("the API key is not a valid header value".to_string()))?;
+        value.set_sensitive(true);
+        builder = builder.header(reqwest::header::AUTHORIZATION, value);
+    }
     for (name, value) in &req.headers {
         builder = builder.header(name, value);
     }
@@ -108,6 +117,20 @@ pub async fn send<T>(
     }
 }
 
+/// The `Authorization` value of `req`: by default the user's key under
+/// `/api/v1` and nothing elsewhere (a redirect never carries a key).
+fn authorization(user: &GooseUser, req: &Request) -> Option<String> {
+    match &req.auth {
+        Auth::Default if under_api(&req.path) => user
+            .get_session_data::<Session>()
+            .and_then(|s| s.key.as_ref())
+            .map(|k| k.bearer()),
+        Auth::Default | Auth::None => None,
+        Auth::Key(k) => Some(k.bearer()),
+        Auth::Raw(v) => Some(v.clone()),
+    }
+}
+
 /// Keeps the detail of a failure for the end-of-run summary.
 fn note(user: &GooseUser, metric: &GooseRequestMetric, detail: &str) {
     if let Some(session) = user.get_session_data::<Session>() {
@@ -135,8 +158,9 @@ pub fn custom(text: String) -> Box<TransactionError> {
 /// Gives the user a client that never follows redirects: the 302 and its
 /// `Location` are what the contract specifies, and following it would send
 /// traffic to the link's target (example.org), off this machine. Honours
-/// goose's `--timeout` (seconds, default 60) and `--no-gzip`.
-pub async fn use_non_following_client(user: &mut GooseUser) -> TransactionResult {
+/// goose's `--timeout` (seconds, default 60) and `--no-gzip`, and trusts the
+/// run's `--ca-cert` besides the system's roots.
+pub async fn use_non_following_client(user: &mut GooseUser, shared: &Shared) -> TransactionResult {
     let timeout = user
         .config
         .timeout
@@ -144,11 +168,14 @@ pub async fn use_non_following_client(user: &mut GooseUser) -> TransactionResult
         .and_then(|t| t.parse::<f64>().ok())
         .filter(|t| t.is_finite() && *t > 0.0)
         .unwrap_or(60.0);
-    let builder = reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs_f64(timeout))
         .gzip(!user.config.no_gzip)
         .user_agent(concat!("shortlink-load/", env!("CARGO_PKG_VERSION")));
+    if !shared.access.ca_certs.is_empty() {
+        builder = builder.tls_certs_merge(shared.access.ca_certs.clone());
+    }
     user.set_client_builder(builder)
         .await
         .map_err(|e| custom(format!("cannot build the HTTP client: {e}")))?;

@@ -10,8 +10,10 @@
 //!   (visitor, integrator, dashboard, probe).
 //! - [`check`]: the one shared check, goose response → harness
 //!   `ResponseView` → harness validator → `set_failure`.
-//! - [`session`]: the run's hot-link registry (Zipf-like picks) and each
-//!   user's own links.
+//! - [`session`]: the run's hot-link registry (Zipf-like picks), its admin
+//!   access, and each user's own key and links.
+//! - [`keys`]: the integrators' author keys, made and revoked with the
+//!   admin key outside goose's numbers.
 //! - [`config`]: one clap command line, own options beside goose's
 //!   flattened `GooseConfiguration`; the threshold shorthands.
 //! - [`reconcile`], [`summary`]: hits before/after, and the run's
@@ -23,6 +25,7 @@
 
 pub mod check;
 pub mod config;
+pub mod keys;
 pub mod personas;
 pub mod reconcile;
 pub mod scenarios;
@@ -38,7 +41,7 @@ pub use goose::threshold::ThresholdResult;
 pub use summary::{EndpointStats, LoadSummary, Reconciliation};
 
 use crate::config::goose_detail;
-use crate::session::Shared;
+use crate::session::{Access, Shared};
 
 /// Runs one load test to the end and returns what it measured. Goose prints
 /// its own tables (and writes any `--report-file`) as usual; the caller
@@ -60,13 +63,23 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
         bail!("--no-metrics leaves no redirects to reconcile with the hits; add --no-reconcile");
     }
     let report_files = goose_config.report_file.clone();
-    let target = reconcile::target(&host)?;
+    let target = reconcile::target(&host, &config)?;
+    if config.needs_key() {
+        target.check_admin_key().await.map_err(|e| anyhow!(e))?;
+    }
+    let access = Access {
+        admin: config.api_key.is_some().then(|| target.clone()),
+        ca_certs: match &config.ca_cert {
+            Some(path) => shortlink_harness::target::load_ca_cert(path)?,
+            None => Vec::new(),
+        },
+    };
     let hits_before = match config.reconcile {
         true => Some(reconcile::total_hits(&target).await?),
         false => None,
     };
 
-    let shared = Shared::new(config.hot_links_per_user);
+    let shared = Shared::new(config.hot_links_per_user, access);
     let mut attack = GooseAttack::initialize_with_config(goose_config).map_err(goose_error)?;
     if !config.controller {
         attack = *attack
@@ -107,6 +120,8 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
         None => None,
     };
     let (links_cleaned_up, _) = reconcile::delete_links(&target, &shared.hot_links()).await;
+    keys::revoke_leftovers(&shared).await;
+    let (author_keys_created, author_keys_revoked) = shared.author_key_counts();
 
     let duration_secs = metrics.duration as u64;
     let (endpoints, overall) = summary::endpoint_stats(&metrics, duration_secs);
@@ -134,6 +149,8 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
         thresholds: metrics.thresholds.clone(),
         failure_samples: shared.failure_samples(),
         links_cleaned_up,
+        author_keys_created,
+        author_keys_revoked,
         goose_json_report: report_files.iter().find(|f| f.ends_with(".json")).cloned(),
         report_files,
     };

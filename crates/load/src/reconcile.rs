@@ -1,18 +1,24 @@
 //! The hit count check's two ends, through the harness's own client and
-//! validators: `/api/v1/stats` before and after the run, and the deletion of
-//! the run's hot links once the hits have been read.
+//! validators with the run's admin key (its stats count every link):
+//! `/api/v1/stats` before and after the run, and the deletion of the run's
+//! hot links, whoever made them, once the hits have been read.
 
 use std::time::Duration;
 
 use anyhow::Context;
 use shortlink_harness::endpoints::{link_path, STATS};
-use shortlink_harness::{validate, Request, Target};
+use shortlink_harness::{validate, Request, Target, TargetConfig};
 
+use crate::config::LoadConfig;
 use crate::session::KnownLink;
 
-/// A client for the harness: it never follows redirects and times out.
-pub fn target(host: &str) -> anyhow::Result<Target> {
-    Target::new(host, Duration::from_secs(10))
+/// The run's admin client: the harness's, which never follows redirects,
+/// times out, presents the admin key under `/api/v1` and trusts `--ca-cert`.
+pub fn target(host: &str, config: &LoadConfig) -> anyhow::Result<Target> {
+    let mut access = TargetConfig::new(Duration::from_secs(10));
+    access.api_key = config.api_key.clone();
+    access.ca_cert = config.ca_cert.clone();
+    Target::connect(host, &access)
 }
 
 /// Total hits as `/api/v1/stats` reports them, validated as stats.

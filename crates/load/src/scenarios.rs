@@ -3,7 +3,10 @@
 //! only wires (the transactions live in [`crate::personas`]).
 //!
 //! Shortlink mix, by users: visitors 16, integrators 3, dashboards 1 (goose
-//! hands users out round-robin, so 3 users already cover all three). Every
+//! hands users out round-robin, so 3 users already cover all three).
+//! Visitors click without a key (they seed their hot links with the admin
+//! key), integrators each work on an author key of their own, dashboards
+//! on the admin key. Every
 //! user runs without think time: a closed loop that measures capacity;
 //! `--throttle-requests` caps the rate for a paced run.
 
@@ -14,10 +17,10 @@ use goose::prelude::*;
 use crate::config::Mix;
 use crate::personas::dashboard::{list_links, read_popular, stats};
 use crate::personas::integrator::MIN_CHURN;
-use crate::personas::integrator::{create_link, delete_all, delete_link, patch_link, read_link};
+use crate::personas::integrator::{clean_up, create_link, delete_link, patch_link, read_link};
 use crate::personas::probe::healthz;
 use crate::personas::visitor::click;
-use crate::personas::{on_start, Seeds};
+use crate::personas::{on_start, KeyUse, Seeds};
 use crate::session::Shared;
 
 pub fn register(
@@ -33,6 +36,7 @@ pub fn register(
                     .register_transaction(on_start(
                         shared,
                         Seeds {
+                            key: KeyUse::Admin,
                             hot: true,
                             churn: 0,
                         },
@@ -45,6 +49,7 @@ pub fn register(
                     .register_transaction(on_start(
                         shared,
                         Seeds {
+                            key: KeyUse::OwnAuthor,
                             hot: true,
                             churn: MIN_CHURN,
                         },
@@ -58,7 +63,7 @@ pub fn register(
                         transaction!(delete_link).set_name("delete").set_weight(3)?,
                     )
                     .register_transaction(
-                        transaction!(delete_all).set_name("clean up").set_on_stop(),
+                        transaction!(clean_up).set_name("clean up").set_on_stop(),
                     ),
             )
             .register_scenario(
@@ -67,6 +72,7 @@ pub fn register(
                     .register_transaction(on_start(
                         shared,
                         Seeds {
+                            key: KeyUse::Admin,
                             hot: true,
                             churn: 0,
                         },
@@ -84,6 +90,7 @@ pub fn register(
                 .register_transaction(on_start(
                     shared,
                     Seeds {
+                        key: KeyUse::None,
                         hot: false,
                         churn: 0,
                     },

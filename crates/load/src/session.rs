@@ -1,12 +1,31 @@
 //! What users know: the run-wide registry of hot links every visitor draws
-//! from (with a Zipf-like skew), and each user's own session (its client
-//! setup, its hot links, the churn links it creates, patches and deletes).
+//! from (with a Zipf-like skew), the run's admin access and the author keys
+//! made with it, and each user's own session (its key, its hot links, the
+//! churn links it creates, patches and deletes).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use rand::Rng;
+use shortlink_harness::target::random_alnum;
+use shortlink_harness::{ApiKey, Target};
+
+/// How the run reaches the instance as its operator: the harness client
+/// with the admin key (author keys, reconciliation, clean-up; outside
+/// goose's numbers), and the CA every user's client trusts.
+#[derive(Clone, Debug, Default)]
+pub struct Access {
+    pub admin: Option<Target>,
+    pub ca_certs: Vec<reqwest::Certificate>,
+}
+
+impl Access {
+    /// The admin key, if the run has one.
+    pub fn admin_key(&self) -> Option<ApiKey> {
+        self.admin.as_ref().and_then(|t| t.api_key().cloned())
+    }
+}
 
 /// A link as the load test remembers it: the code to request and the URL a
 /// redirect must point at.
@@ -34,6 +53,12 @@ pub struct Shared {
     /// read from goose's success count: `--co-mitigation` back-fills
     /// synthetic requests into that count, which the server never saw.
     redirects_ok: AtomicU64,
+    pub access: Access,
+    /// Author keys made for integrators, by id, and whether each has been
+    /// revoked: what the run revokes at the end if a user's `on_stop` did not.
+    author_keys: Mutex<Vec<(String, bool)>>,
+    /// Marks this run's keys in `GET /api/v1/keys` on a shared instance.
+    pub run_tag: String,
 }
 
 /// How many failure details a run keeps: enough to see a pattern, bounded so
@@ -41,13 +66,69 @@ pub struct Shared {
 const FAILURE_SAMPLES: usize = 20;
 
 impl Shared {
-    pub fn new(hot_links_per_user: usize) -> Arc<Self> {
+    pub fn new(hot_links_per_user: usize, access: Access) -> Arc<Self> {
         Arc::new(Self {
             hot: RwLock::new(Vec::new()),
             hot_links_per_user,
             failures: Mutex::new(Vec::new()),
             redirects_ok: AtomicU64::new(0),
+            access,
+            author_keys: Mutex::new(Vec::new()),
+            run_tag: random_alnum(6),
         })
+    }
+
+    /// Notes an author key the run created (before it is checked, so even a
+    /// key whose answer failed validation is revoked in the end).
+    pub fn add_author_key(&self, id: &str) {
+        if let Ok(mut keys) = self.author_keys.lock() {
+            if !keys.iter().any(|(k, _)| k == id) {
+                keys.push((id.to_string(), false));
+            }
+        }
+    }
+
+    pub fn mark_revoked(&self, id: &str) {
+        if let Ok(mut keys) = self.author_keys.lock() {
+            for (k, revoked) in keys.iter_mut() {
+                if k == id {
+                    *revoked = true;
+                }
+            }
+        }
+    }
+
+    /// (created, revoked) author keys so far.
+    pub fn author_key_counts(&self) -> (u64, u64) {
+        let keys = self
+            .author_keys
+            .lock()
+            .map(|k| k.clone())
+            .unwrap_or_default();
+        let revoked = keys.iter().filter(|(_, r)| *r).count();
+        (keys.len() as u64, revoked as u64)
+    }
+
+    /// Ids of the author keys not revoked yet.
+    pub fn live_author_keys(&self) -> Vec<String> {
+        let keys = self
+            .author_keys
+            .lock()
+            .map(|k| k.clone())
+            .unwrap_or_default();
+        keys.into_iter()
+            .filter(|(_, r)| !r)
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// `text` without any key the run holds or created (failure details may
+    /// quote responses).
+    pub fn redact(&self, text: &str) -> String {
+        match &self.access.admin {
+            Some(admin) => admin.redact(text),
+            None => shortlink_harness::apikey::redact::<&str>(text, &[]),
+        }
     }
 
     pub fn add_hot(&self, link: KnownLink) {
@@ -82,7 +163,7 @@ impl Shared {
     pub fn record_failure(&self, text: String) {
         if let Ok(mut failures) = self.failures.lock() {
             if failures.len() < FAILURE_SAMPLES {
-                failures.push(text);
+                failures.push(self.redact(&text));
             }
         }
     }
@@ -114,6 +195,10 @@ pub struct Session {
     /// redirected to: a patch changes where they point and a delete removes
     /// them, and the redirect check must know the answer in advance.
     pub churn: VecDeque<KnownLink>,
+    /// The key its `/api/v1` requests present (its `Debug` hides it).
+    pub key: Option<ApiKey>,
+    /// The id of the author key made for this user, revoked in `on_stop`.
+    pub own_key_id: Option<String>,
 }
 
 impl Session {
@@ -122,6 +207,8 @@ impl Session {
             shared,
             own_hot: Vec::new(),
             churn: VecDeque::new(),
+            key: None,
+            own_key_id: None,
         }
     }
 }
@@ -158,7 +245,7 @@ mod tests {
 
     #[test]
     fn pick_hot_draws_only_seeded_links() {
-        let shared = Shared::new(2);
+        let shared = Shared::new(2, Access::default());
         assert_eq!(shared.pick_hot(), None);
         let link = KnownLink {
             code: "abc".into(),

@@ -72,6 +72,13 @@ pub struct LoadSummary {
     pub failure_samples: Vec<String>,
     /// Hot links deleted after the run (and after the hits were read).
     pub links_cleaned_up: u64,
+    /// Author keys made for the integrators, and how many of them are
+    /// revoked now (all, unless a revocation failed). Absent from summaries
+    /// written before keys existed.
+    #[serde(default)]
+    pub author_keys_created: u64,
+    #[serde(default)]
+    pub author_keys_revoked: u64,
     /// Every `--report-file` goose wrote.
     pub report_files: Vec<String>,
     /// The `.json` one among them: goose's full metrics, for tools that want
@@ -143,6 +150,13 @@ impl LoadSummary {
             None => {
                 let _ = writeln!(out, "hit reconciliation: skipped (--no-reconcile)");
             }
+        }
+        if self.author_keys_created > 0 {
+            let _ = writeln!(
+                out,
+                "author keys: {} made for the integrators, {} revoked",
+                self.author_keys_created, self.author_keys_revoked
+            );
         }
         for t in &self.thresholds {
             let verdict = match (t.passed, t.aborted) {

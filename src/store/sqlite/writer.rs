@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::first;
 use crate::domain::{Code, Link, NewLink, TargetUrl};
 use crate::keys::{KeyId, KeyRecord, Scope};
+use crate::store::hits::{self, Pending};
 use crate::store::keys_sql;
 use crate::store::sql_row::{and_owner, bind_scope, LinkRow, COLUMNS};
 use crate::store::{classify, Hit, LinkPatch, StoreError, StoreResult, WriteGroups};
@@ -137,9 +138,12 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>, committed: Arc<Co
         // its group is already committing may still be written: a 503 says
         // "unknown", not "not written" (NOTES.md, failure modes).
         jobs.retain(|job| !job.abandoned());
+        let (hits, others): (Vec<Job>, Vec<Job>) =
+            std::mem::take(&mut jobs).into_iter().partition(Job::is_hit);
+        jobs = others;
         let mut group = jobs.drain(..);
-        let mut answers = Vec::with_capacity(group.len());
-        match run_group(&pool, &mut group, &mut answers).await {
+        let mut answers = Vec::with_capacity(group.len() + hits.len());
+        match run_group(&pool, hits, &mut group, &mut answers).await {
             Ok(()) => {
                 if !answers.is_empty() {
                     committed.groups.fetch_add(1, Ordering::Relaxed);
@@ -157,19 +161,46 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>, committed: Arc<Co
     }
 }
 
-/// Runs the group's statements in one transaction, moving each job into
-/// `answers` as it runs; on `Err` (rolled back) the jobs not yet run are left
-/// in `group`.
+/// Runs the group's statements in one transaction: the redirects' hits
+/// together first (`store::hits`), then every other write in turn, moving
+/// each job into `answers` as it runs; on `Err` (rolled back) the jobs not
+/// yet run are left in `group`. The writes of one group are concurrent
+/// requests, none answered before COMMIT, so any order among them is one
+/// their clients could have seen.
 async fn run_group(
     pool: &SqlitePool,
+    hits: Vec<Job>,
     group: &mut std::vec::Drain<'_, Job>,
     answers: &mut Vec<Answer>,
 ) -> StoreResult<()> {
-    if group.len() == 0 {
+    if group.len() == 0 && hits.is_empty() {
         return Ok(());
     }
     let mut conn = pool.acquire().await.map_err(classify)?;
     let mut tx = conn.begin().await.map_err(classify)?;
+    let (pending, replies): (Vec<Pending>, Vec<Reply<Hit>>) = hits
+        .into_iter()
+        .filter_map(|job| match job {
+            Job::Hit(code, now, reply) => Some((Pending { code, now }, reply)),
+            _ => None,
+        })
+        .unzip();
+    if !pending.is_empty() {
+        match hits::count::<sqlx::Sqlite>(&mut tx, &pending, "").await {
+            Ok(results) => {
+                for (reply, hit) in replies.into_iter().zip(results) {
+                    answers.push(Answer::Hit(reply, Ok(hit)));
+                }
+            }
+            Err(e) => {
+                let e = classify(e);
+                for reply in replies {
+                    answers.push(Answer::Hit(reply, Err(e.copy())));
+                }
+                return Err(e);
+            }
+        }
+    }
     for job in group.by_ref() {
         let (answer, group_failed) = job.run(&mut tx).await;
         answers.push(answer);
@@ -189,13 +220,17 @@ fn settle<T>(ran: Result<T, sqlx::Error>) -> (StoreResult<T>, Option<StoreError>
             let alone =
                 matches!(&e, sqlx::Error::Database(db) if !matches!(db.kind(), ErrorKind::Other));
             let e = classify(e);
-            let group = (!alone).then(|| copy(&e));
+            let group = (!alone).then(|| e.copy());
             (Err(e), group)
         }
     }
 }
 
 impl Job {
+    fn is_hit(&self) -> bool {
+        matches!(self, Job::Hit(..))
+    }
+
     fn abandoned(&self) -> bool {
         match self {
             Job::Insert(_, _, reply) | Job::Update(_, _, _, reply) => reply.is_closed(),
@@ -220,8 +255,11 @@ impl Job {
                 let (result, failed) = settle(delete(conn, &code, &scope).await);
                 (Answer::Done(reply, result), failed)
             }
+            // `run_group` counts a group's hits together; alone, the same way.
             Job::Hit(code, now, reply) => {
-                let (result, failed) = settle(hit(conn, &code, now).await);
+                let one = [Pending { code, now }];
+                let counted = hits::count::<sqlx::Sqlite>(conn, &one, "").await;
+                let (result, failed) = settle(counted.map(|mut h| h.remove(0)));
                 (Answer::Hit(reply, result), failed)
             }
             Job::CreateKey(key, reply) => {
@@ -238,12 +276,12 @@ impl Job {
     fn fail(self, e: &StoreError) {
         match self {
             Job::Insert(_, _, reply) | Job::Update(_, _, _, reply) => {
-                drop(reply.send(Err(copy(e))))
+                drop(reply.send(Err(e.copy())))
             }
             Job::Delete(_, _, reply) | Job::CreateKey(_, reply) | Job::RevokeKey(_, _, reply) => {
-                drop(reply.send(Err(copy(e))))
+                drop(reply.send(Err(e.copy())))
             }
-            Job::Hit(_, _, reply) => drop(reply.send(Err(copy(e)))),
+            Job::Hit(_, _, reply) => drop(reply.send(Err(e.copy()))),
         }
     }
 }
@@ -261,19 +299,10 @@ impl Answer {
     /// The group rolled back, so whatever this statement did is undone.
     fn fail(self, e: &StoreError) {
         match self {
-            Answer::Link(reply, _) => drop(reply.send(Err(copy(e)))),
-            Answer::Done(reply, _) => drop(reply.send(Err(copy(e)))),
-            Answer::Hit(reply, _) => drop(reply.send(Err(copy(e)))),
+            Answer::Link(reply, _) => drop(reply.send(Err(e.copy()))),
+            Answer::Done(reply, _) => drop(reply.send(Err(e.copy()))),
+            Answer::Hit(reply, _) => drop(reply.send(Err(e.copy()))),
         }
-    }
-}
-
-/// The same error for every caller of a failed group (`StoreError` is not `Clone`).
-fn copy(e: &StoreError) -> StoreError {
-    match e {
-        StoreError::CodeTaken => StoreError::CodeTaken,
-        StoreError::Unavailable(why) => StoreError::Unavailable(why.clone()),
-        StoreError::Other(e) => StoreError::Other(anyhow::anyhow!("{e:#}")),
     }
 }
 
@@ -326,30 +355,6 @@ async fn delete(conn: &mut SqliteConnection, code: &Code, scope: &Scope) -> sqlx
         .execute(conn)
         .await?;
     Ok(done.rows_affected() > 0)
-}
-
-async fn hit(conn: &mut SqliteConnection, code: &Code, now: i64) -> sqlx::Result<Hit> {
-    let urls: Vec<String> = sqlx::query_scalar(
-        "UPDATE links SET hits = hits + 1, last_hit_at = ? \
-         WHERE code = ? AND (expires_at IS NULL OR expires_at > ?) RETURNING url",
-    )
-    .bind(now)
-    .bind(code.as_str())
-    .bind(now)
-    .fetch_all(&mut *conn)
-    .await?;
-    if let Some(url) = first(urls) {
-        return Ok(Hit::Redirect(TargetUrl::from_store(url)));
-    }
-    let exists: Vec<i64> = sqlx::query_scalar("SELECT id FROM links WHERE code = ?")
-        .bind(code.as_str())
-        .fetch_all(conn)
-        .await?;
-    Ok(if exists.is_empty() {
-        Hit::NotFound
-    } else {
-        Hit::Expired
-    })
 }
 
 async fn create_key(conn: &mut SqliteConnection, key: &KeyRecord) -> sqlx::Result<bool> {

@@ -1,6 +1,8 @@
 //! The integrator: a program that manages links through the API (a CMS or a
 //! marketing tool). It creates links, reads them back, re-points some and
-//! deletes old ones; only ever its own churn links, never the hot set.
+//! deletes old ones; only ever its own churn links, never the hot set. Each
+//! integrator works on an author key of its own, so every call it makes is
+//! also a call the server must scope to that key's links.
 
 use goose::prelude::*;
 use rand::Rng;
@@ -9,7 +11,8 @@ use shortlink_harness::endpoints::{link_path, DELETE_LINK, UPDATE_LINK};
 use shortlink_harness::{ensure, validate, Request};
 
 use super::{create, fresh_url, read, session};
-use crate::check;
+use crate::check::{self, custom};
+use crate::keys;
 use crate::session::KnownLink;
 
 /// Churn links an integrator keeps at least, so a patch always has a target
@@ -93,14 +96,24 @@ pub async fn delete_link(user: &mut GooseUser) -> TransactionResult {
 }
 
 /// `on_stop`: deletes every churn link left, so a run leaves only its hot
-/// links behind, and those the runner deletes after reconciliation. Bounded:
-/// one request per link the user holds.
-pub async fn delete_all(user: &mut GooseUser) -> TransactionResult {
+/// links behind, and those the runner deletes after reconciliation; then
+/// revokes its author key. Bounded: one request per link the user holds.
+pub async fn clean_up(user: &mut GooseUser) -> TransactionResult {
     let links: Vec<KnownLink> = session(user)?.churn.drain(..).collect();
     let mut result = Ok(());
     for link in &links {
         if let Err(e) = delete(user, link).await {
             result = Err(e);
+        }
+    }
+    let (shared, own_key) = {
+        let s = session(user)?;
+        (s.shared.clone(), s.own_key_id.take())
+    };
+    if let Some(id) = own_key {
+        if let Err(e) = keys::revoke(&shared, &id).await {
+            shared.record_failure(format!("on_stop: {e}"));
+            result = Err(custom(e));
         }
     }
     result

@@ -23,11 +23,26 @@ use shortlink_harness::target::random_alnum;
 use shortlink_harness::{ensure, validate, Request};
 
 use crate::check::{self, custom};
+use crate::keys;
 use crate::session::{KnownLink, Session, Shared};
 
-/// What a persona creates when it starts.
+/// Which key a persona's `/api/v1` requests present. Redirects never carry
+/// one, whoever sends them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyUse {
+    /// None at all: the health probe, which never calls `/api/v1`.
+    None,
+    /// The run's admin key: the dashboard, and the visitors' seeding.
+    Admin,
+    /// An author key of its own, made in `on_start` and revoked in
+    /// `on_stop`: the integrator, which reaches only the links it created.
+    OwnAuthor,
+}
+
+/// What a persona creates when it starts, and with which key.
 #[derive(Clone, Copy, Debug)]
 pub struct Seeds {
+    pub key: KeyUse,
     /// Seed `hot_links_per_user` hot links into the shared registry.
     pub hot: bool,
     /// Churn links to start with, so patches and deletes have targets at once.
@@ -35,7 +50,8 @@ pub struct Seeds {
 }
 
 /// The `on_start` transaction of every persona: a client that does not follow
-/// redirects, the session, then the persona's seed links. A closure rather
+/// redirects (and trusts `--ca-cert`), the session with its key, then the
+/// persona's seed links. A closure rather
 /// than a plain fn because it hands the run's [`Shared`] state to the user.
 pub fn on_start(shared: &Arc<Shared>, seeds: Seeds) -> Transaction {
     let shared = shared.clone();
@@ -47,8 +63,23 @@ pub fn on_start(shared: &Arc<Shared>, seeds: Seeds) -> Transaction {
 }
 
 async fn start(user: &mut GooseUser, shared: Arc<Shared>, seeds: Seeds) -> TransactionResult {
-    check::use_non_following_client(user).await?;
-    user.set_session_data(Session::new(shared.clone()));
+    check::use_non_following_client(user, &shared).await?;
+    let mut own = Session::new(shared.clone());
+    match seeds.key {
+        KeyUse::None => {}
+        KeyUse::Admin => own.key = shared.access.admin_key(),
+        KeyUse::OwnAuthor => {
+            let (id, key) = keys::create_author(&shared, user.weighted_users_index)
+                .await
+                .map_err(|e| {
+                    shared.record_failure(format!("on_start: {e}"));
+                    custom(e)
+                })?;
+            own.own_key_id = Some(id);
+            own.key = Some(key);
+        }
+    }
+    user.set_session_data(own);
     if seeds.hot {
         for _ in 0..shared.hot_links_per_user {
             let link = create(user, false, false).await?;

@@ -15,6 +15,7 @@ use goose::config::GooseConfiguration;
 use goose::threshold::Threshold;
 use goose::GooseError;
 use shortlink_harness::endpoints::{self, Endpoint};
+use shortlink_harness::{apikey, ApiKey};
 
 /// Which traffic the users send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -85,6 +86,16 @@ pub struct LoadConfig {
     /// nobody should steer a load test by accident)
     #[arg(long, help_heading = OWN)]
     pub controller: bool,
+    /// An admin API key: dashboards present it, each integrator gets an
+    /// author key made with it (revoked at the end), the hits are read with
+    /// it. Redirects carry no key. Never printed.
+    #[arg(long, value_name = "KEY", env = apikey::ENV_VAR, hide_env_values = true,
+          help_heading = OWN)]
+    pub api_key: Option<ApiKey>,
+    /// A PEM CA certificate to trust for an https:// host (added to the
+    /// system's roots; certificates are always verified)
+    #[arg(long, value_name = "PATH", help_heading = OWN)]
+    pub ca_cert: Option<PathBuf>,
     /// --threshold "error-rate<=PCT[ for ENDPOINT]", e.g. 0.1% or 'GET /{code}=0'
     #[arg(long, value_name = "[ENDPOINT=]PCT", help_heading = SHORTHANDS,
           value_parser = |v: &str| shorthand("error-rate", "%", v))]
@@ -129,6 +140,25 @@ fn after_help() -> String {
     )
 }
 
+/// The command line without `--api-key KEY` (or `--api-key=KEY`): what is
+/// kept to re-parse goose's options holds no key, so neither does the
+/// configuration's `Debug`. The key itself is in [`LoadConfig::api_key`].
+fn without_key(args: Vec<String>) -> Vec<String> {
+    let mut kept = Vec::with_capacity(args.len());
+    let mut skip_value = false;
+    for arg in args {
+        if std::mem::take(&mut skip_value) {
+            continue;
+        }
+        if arg == "--api-key" {
+            skip_value = true;
+        } else if !arg.starts_with("--api-key=") {
+            kept.push(arg);
+        }
+    }
+    kept
+}
+
 /// A shorthand's value, `LIMIT` or `ENDPOINT=LIMIT` (a `%` or `ms` unit
 /// optional), as the goose rule `METRIC<=LIMIT[ for ENDPOINT]`.
 fn shorthand(metric: &str, unit: &str, value: &str) -> Result<String, String> {
@@ -164,6 +194,8 @@ impl LoadConfig {
             hot_links_per_user: 10,
             summary_json: None,
             controller: false,
+            api_key: None,
+            ca_cert: None,
             max_error_rate: Vec::new(),
             max_p95_ms: Vec::new(),
             max_p99_ms: Vec::new(),
@@ -178,13 +210,15 @@ impl LoadConfig {
     /// Adds goose options (`["--users", "4", "--run-time", "5s"]`): goose's
     /// part of the configuration is parsed again from every option given so
     /// far, so set `goose` fields in code after the last call. Options that
-    /// do not parse make [`crate::run`] fail.
+    /// do not parse make [`crate::run`] fail. Own options are not read here
+    /// (an `--api-key` is dropped unseen): set them with their methods.
     pub fn goose<I, S>(mut self, args: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
         self.args.extend(args.into_iter().map(Into::into));
+        self.args = without_key(std::mem::take(&mut self.args));
         match Self::from_args(self.args.clone()) {
             Ok(parsed) => {
                 self.goose = parsed.goose;
@@ -194,6 +228,24 @@ impl LoadConfig {
             Err(e) => self.invalid = Some(e.to_string()),
         }
         self
+    }
+
+    /// Presents `key` (an admin key), as `--api-key` does.
+    pub fn api_key(mut self, key: ApiKey) -> Self {
+        self.api_key = Some(key);
+        self
+    }
+
+    /// Trusts the CA in `path`, as `--ca-cert` does.
+    pub fn ca_cert(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_cert = Some(path.into());
+        self
+    }
+
+    /// Whether the run calls `/api/v1`: the shortlink mix does, and so does
+    /// the hit reconciliation (`/api/v1/stats`).
+    pub fn needs_key(&self) -> bool {
+        self.mix == Mix::Shortlink || self.reconcile
     }
 
     /// Parses a command line (without the program name). `--help` is an
@@ -217,7 +269,7 @@ impl LoadConfig {
             .threshold
             .extend(shorthands.into_iter().flatten());
         config.test_plan = matches.contains_id("test_plan");
-        config.args = args;
+        config.args = without_key(args);
         Ok(config)
     }
 
@@ -233,6 +285,7 @@ impl LoadConfig {
         if let Some(invalid) = &self.invalid {
             bail!("{invalid}");
         }
+
         let known = self.mix.endpoints();
         for rule in &self.goose.threshold {
             rule.parse::<Threshold>()
@@ -251,78 +304,15 @@ impl LoadConfig {
                 );
             }
         }
+        if self.needs_key() && self.api_key.is_none() {
+            bail!(
+                "{} (only --mix healthz --no-reconcile runs without one)",
+                apikey::MISSING
+            );
+        }
         Ok(())
     }
 }
 
 #[cfg(test)]
-mod tests {
-    //! Own options, goose's options and the shorthands share one command line.
-    use super::*;
-
-    #[test]
-    fn own_and_goose_options_parse_together() {
-        let c = LoadConfig::from_args([
-            "--host",
-            "http://127.0.0.1:8000",
-            "--max-error-rate",
-            "0.1%",
-            "-u",
-            "4",
-            "--max-p95-ms=GET /{code}=20",
-            "--no-reconcile",
-            "--run-time",
-            "5s",
-            "--threshold",
-            "p99<2s",
-            "--mix",
-            "healthz",
-            "--summary-json",
-            "s.json",
-        ])
-        .unwrap();
-        assert_eq!(c.goose.host.as_deref(), Some("http://127.0.0.1:8000"));
-        assert_eq!(c.goose.users, Some(4));
-        assert_eq!(c.goose.run_time.as_deref(), Some("5s"));
-        assert_eq!(
-            c.goose.threshold,
-            ["p99<2s", "error-rate<=0.1%", "p95<=20ms for GET /{code}"]
-        );
-        assert!(!c.reconcile);
-        assert_eq!(c.mix, Mix::Healthz);
-        assert_eq!(c.summary_json, Some(PathBuf::from("s.json")));
-        assert!(!c.uses_test_plan());
-        // The healthz mix never makes GET /{code}: refused before the run.
-        let err = c.check().unwrap_err().to_string();
-        assert!(
-            err.contains("makes no request named \"GET /{code}\""),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn bad_values_are_errors() {
-        assert!(LoadConfig::from_args(["--max-p95-ms"]).is_err());
-        assert!(LoadConfig::from_args(["--mix", "chaos"]).is_err());
-        assert!(LoadConfig::from_args(["--hot-links", "0"]).is_err());
-        assert!(LoadConfig::from_args(["--max-error-rate", "101%"]).is_err());
-        assert!(LoadConfig::from_args(["--max-p95-ms", "fast"]).is_err());
-        assert!(LoadConfig::from_args(["--no-such-option"]).is_err());
-        let c = LoadConfig::from_args(["--threshold", "p100<1s"]).unwrap();
-        assert!(c.check().unwrap_err().to_string().contains("percentile"));
-    }
-
-    #[test]
-    fn builder_adds_goose_options_and_keeps_own_fields() {
-        let mut c = LoadConfig::new("http://h:1").goose(["--users", "3", "--test-plan", "3,1s"]);
-        c.reconcile = false;
-        let c = c.goose(["--threshold", "error-rate<=0 for GET /api/v1/stats"]);
-        assert_eq!(c.goose.host.as_deref(), Some("http://h:1"));
-        assert_eq!(c.goose.users, Some(3));
-        assert!(c.uses_test_plan());
-        assert!(!c.reconcile);
-        assert!(c.check().is_ok());
-        let bad = LoadConfig::new("http://h:1").goose(["--users", "many"]);
-        assert!(bad.check().is_err());
-    }
-}
+mod tests;

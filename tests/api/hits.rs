@@ -1,0 +1,90 @@
+//! Hits are exact under concurrency on every backend, now that redirects are
+//! counted in groups (`store::hits`): many concurrent redirects over a few
+//! links, an expired link and a missing code in the same groups, and every
+//! link's count equals its successful redirects — no more, no fewer.
+
+use std::sync::Arc;
+
+use futures::future::join_all;
+use serde_json::json;
+
+use crate::support::{spawn_app, ALL_BACKENDS};
+
+const REDIRECTS: usize = 300;
+const LINKS: [&str; 3] = ["hot-a", "hot-b", "hot-c"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grouped_hits_are_exact_under_concurrency_on_every_backend() {
+    for backend in ALL_BACKENDS {
+        let app = Arc::new(spawn_app(backend).await);
+        for code in LINKS {
+            let res = app
+                .create(json!({ "url": format!("https://example.org/{code}"), "code": code }))
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201);
+        }
+        let res = app
+            .create(
+                json!({ "url": "https://example.org/gone", "code": "expired", "ttl_seconds": 1 }),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+
+        // Link i gets redirects i, i+5, …; the other two slots of five ask
+        // for the expired link and a code that does not exist.
+        let answers = join_all((0..REDIRECTS).map(|i| {
+            let app = app.clone();
+            async move {
+                let code = match i % 5 {
+                    3 => "expired",
+                    4 => "missing",
+                    k => LINKS[k],
+                };
+                let res = app
+                    .get(&format!("/{code}"))
+                    .await
+                    .expect("a redirect answer");
+                (
+                    code,
+                    res.status().as_u16(),
+                    res.headers().get("location").cloned(),
+                )
+            }
+        }))
+        .await;
+        for (code, status, location) in &answers {
+            let want = match *code {
+                "expired" => 410,
+                "missing" => 404,
+                _ => 302,
+            };
+            assert_eq!(*status, want, "{backend}: {code}");
+            if want == 302 {
+                let location = location.as_ref().expect("a Location");
+                assert_eq!(
+                    location,
+                    &format!("https://example.org/{code}"),
+                    "{backend}"
+                );
+            }
+        }
+        for code in LINKS {
+            let served = answers
+                .iter()
+                .filter(|(c, s, _)| *c == code && *s == 302)
+                .count();
+            assert_eq!(served, REDIRECTS / 5, "{backend}: {code}");
+            let link = app.link(code).await;
+            assert_eq!(link["hits"], served, "{backend}: {code}: {link}");
+            assert!(!link["last_hit_at"].is_null(), "{backend}: {code}");
+        }
+        assert_eq!(app.link("expired").await["hits"], 0, "{backend}");
+        match Arc::try_unwrap(app) {
+            Ok(app) => drop(app.stop().await),
+            Err(_) => panic!("the app is still shared"),
+        }
+    }
+}
