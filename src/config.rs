@@ -22,6 +22,13 @@ pub struct Settings {
     /// client at most this long before a 503, never a hung request.
     #[serde(default = "default_store_timeout_ms")]
     pub store_timeout_ms: u64,
+    /// `durable` (default): a 302 leaves once its hit is committed.
+    /// `buffered`: hits are held in memory and written every
+    /// `hits_flush_ms`; a SIGKILL loses at most one window of them.
+    #[serde(default)]
+    pub hits: HitsMode,
+    #[serde(default = "default_hits_flush_ms")]
+    pub hits_flush_ms: u64,
     /// A bootstrap admin key (`ROCKET_ADMIN_KEY`), stored at start-up when its
     /// id is new: how the memory backend, which `shortlink keys` cannot
     /// reach, gets a first key. Prefer `admin_key_file`: an environment is
@@ -53,6 +60,19 @@ fn default_store_timeout_ms() -> u64 {
     5_000
 }
 
+fn default_hits_flush_ms() -> u64 {
+    1_000
+}
+
+/// How redirects count their hits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HitsMode {
+    #[default]
+    Durable,
+    Buffered,
+}
+
 impl Settings {
     pub fn from_figment(figment: &Figment) -> Result<Settings, Box<rocket::figment::Error>> {
         let mut settings: Settings = figment.extract().map_err(Box::new)?;
@@ -67,6 +87,11 @@ impl Settings {
 
     pub fn store_timeout(&self) -> Duration {
         Duration::from_millis(self.store_timeout_ms)
+    }
+
+    /// The buffered mode's flush interval, never under 10 ms.
+    pub fn hits_flush(&self) -> Duration {
+        Duration::from_millis(self.hits_flush_ms.max(10))
     }
 
     /// The bootstrap admin key, from the file when one is named; `Ok(None)`

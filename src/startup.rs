@@ -7,10 +7,11 @@ use rocket::figment::Figment;
 use rocket::{Build, Rocket};
 use rocket_db_pools::Pool;
 
-use crate::config::{database_figment, Settings};
+use crate::config::{database_figment, HitsMode, Settings};
 use crate::domain::now;
 use crate::http::{self, App};
 use crate::keys::{KeyRecord, Role};
+use crate::store::hit_buffer::HitBuffer;
 use crate::store::{mask_password, Backend, MemoryStore, MySqlStore, SqliteStore, Store};
 use crate::telemetry::Metrics;
 
@@ -39,6 +40,13 @@ pub fn build(figment: Figment) -> Rocket<Build> {
 /// still draining in-flight requests, which would then find the pool closed.
 pub async fn close(app: Option<&App>) {
     if let Some(app) = app {
+        if let Some(buffer) = &app.hit_buffer {
+            if buffer.flush(app.store.as_ref()).await {
+                tracing::info!("buffered hits written");
+            } else {
+                tracing::error!("buffered hits could not be written before exit");
+            }
+        }
         app.store.close().await;
         tracing::info!("storage closed");
     }
@@ -66,7 +74,23 @@ async fn open_store(rocket: Rocket<Build>) -> rocket::fairing::Result {
         store.close().await;
         return Err(rocket);
     }
-    Ok(rocket.manage(App { store, settings }))
+    let hit_buffer = match settings.hits {
+        HitsMode::Durable => None,
+        HitsMode::Buffered => {
+            let buffer = Arc::new(HitBuffer::default());
+            buffer.start(store.clone(), settings.hits_flush());
+            tracing::info!(
+                flush_ms = settings.hits_flush().as_millis() as u64,
+                "hits are buffered"
+            );
+            Some(buffer)
+        }
+    };
+    Ok(rocket.manage(App {
+        store,
+        settings,
+        hit_buffer,
+    }))
 }
 
 /// Stores the configured bootstrap admin key unless its id is already there.

@@ -91,6 +91,11 @@ impl Fairing for Context {
             Some(m) => m.request_finished(req.method(), req.route(), status, elapsed),
             None => crate::telemetry::UNMATCHED,
         };
+        if shows_hits(route) {
+            if let Some(lag) = buffered_lag_ms(req) {
+                res.set_raw_header("X-Hits-Lag-Max-Ms", lag.to_string());
+            }
+        }
         tracing::info!(
             target: "shortlink::access",
             request_id = %ctx.id,
@@ -101,6 +106,18 @@ impl Fairing for Context {
             "request"
         );
     }
+}
+
+/// The routes whose answers carry hit counts.
+fn shows_hits(route: &str) -> bool {
+    route.starts_with("/api/v1/links") || route == "/api/v1/stats"
+}
+
+/// In the buffered hit mode, how far behind the counts may be: one window.
+fn buffered_lag_ms(req: &Request<'_>) -> Option<u64> {
+    let app = req.rocket().state::<crate::http::App>()?;
+    app.hit_buffer.as_ref()?;
+    Some(app.settings.hits_flush().as_millis() as u64)
 }
 
 #[cfg(test)]

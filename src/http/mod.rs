@@ -29,13 +29,16 @@ use rocket::Route;
 
 use crate::config::Settings;
 use crate::error::ApiError;
+use crate::store::hit_buffer::HitBuffer;
 use crate::store::{Store, StoreResult};
 
-/// What every handler shares: the store chosen at start-up and the settings.
+/// What every handler shares: the store chosen at start-up, the settings,
+/// and in the buffered hit mode the hits not yet written.
 #[derive(Clone)]
 pub struct App {
     pub store: Arc<dyn Store>,
     pub settings: Settings,
+    pub hit_buffer: Option<Arc<HitBuffer>>,
 }
 
 impl App {

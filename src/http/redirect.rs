@@ -1,4 +1,5 @@
-//! `GET /{code}`: the hot path. One atomic statement counts the hit.
+//! `GET /{code}`: the hot path. The hit is committed before the 302 leaves,
+//! or, in the buffered mode, held for the next flush (`store::hit_buffer`).
 
 use std::io::Cursor;
 
@@ -31,7 +32,18 @@ impl<'r> Responder<'r, 'static> for Found {
 #[rocket::get("/<code>")]
 pub async fn follow(app: &State<App>, metrics: &State<Metrics>, code: &str) -> Result<Found> {
     let code = Code::parse(code).ok_or_else(ApiError::not_found)?;
-    match app.call(app.store.hit(&code, now())).await? {
+    let now = now();
+    let hit = match &app.hit_buffer {
+        None => app.call(app.store.hit(&code, now)).await?,
+        Some(buffer) => {
+            let hit = app.call(app.store.resolve(&code, now)).await?;
+            if matches!(hit, Hit::Redirect(_)) {
+                buffer.add(&code, now);
+            }
+            hit
+        }
+    };
+    match hit {
         Hit::Redirect(url) => {
             metrics.hit_served();
             Ok(Found(url))

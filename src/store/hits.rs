@@ -81,19 +81,37 @@ where
         answers.push(answer);
     }
     for (code, (n, last)) in counted {
-        sqlx::query::<DB>(
-            "UPDATE links SET hits = hits + ?, \
-             last_hit_at = CASE WHEN last_hit_at IS NULL OR last_hit_at < ? THEN ? ELSE last_hit_at END \
-             WHERE code = ?",
-        )
-        .bind(n)
-        .bind(last)
-        .bind(last)
-        .bind(code)
-        .execute(&mut *conn)
-        .await?;
+        add::<DB>(conn, code, n, last).await?;
     }
     Ok(answers)
+}
+
+/// `n` more hits on `code`, the last at `last` unless a later one is stored.
+pub(crate) async fn add<DB>(
+    conn: &mut DB::Connection,
+    code: &str,
+    n: i64,
+    last: i64,
+) -> sqlx::Result<()>
+where
+    DB: sqlx::Database,
+    for<'q> <DB as sqlx::database::HasArguments<'q>>::Arguments: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    sqlx::query::<DB>(
+        "UPDATE links SET hits = hits + ?, \
+         last_hit_at = CASE WHEN last_hit_at IS NULL OR last_hit_at < ? THEN ? ELSE last_hit_at END \
+         WHERE code = ?",
+    )
+    .bind(n)
+    .bind(last)
+    .bind(last)
+    .bind(code)
+    .execute(&mut *conn)
+    .await
+    .map(drop)
 }
 
 /// Redirects waiting at most per MySQL group, as in SQLite's writer.

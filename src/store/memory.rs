@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-use super::{Backend, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult};
+use super::{Backend, Counted, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats};
 use crate::keys::{KeyId, KeyRecord, Scope};
 
@@ -141,6 +141,25 @@ impl Store for MemoryStore {
                 l.hits += 1;
                 l.last_hit_at = Some(now);
                 Hit::Redirect(l.url.clone())
+            }
+        })
+    }
+
+    async fn resolve(&self, code: &Code, now: i64) -> StoreResult<Hit> {
+        self.with(|s| match s.link_mut(code) {
+            None => Hit::NotFound,
+            Some(l) if l.is_expired(now) => Hit::Expired,
+            Some(l) => Hit::Redirect(l.url.clone()),
+        })
+    }
+
+    async fn add_hits(&self, hits: &[Counted]) -> StoreResult<()> {
+        self.with(|s| {
+            for c in hits {
+                if let Some(l) = s.link_mut(&c.code) {
+                    l.hits += c.n;
+                    l.last_hit_at = l.last_hit_at.max(Some(c.last));
+                }
             }
         })
     }

@@ -1,5 +1,6 @@
 //! Persistence behind one trait: the handlers never know which backend runs.
 
+pub mod hit_buffer;
 mod hits;
 mod keys_sql;
 mod memory;
@@ -90,6 +91,14 @@ pub enum Hit {
     NotFound,
 }
 
+/// Hits counted outside the store, to be added to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    pub code: Code,
+    pub n: i64,
+    pub last: i64,
+}
+
 /// Connection pool occupancy, for `/metrics`.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolStats {
@@ -142,6 +151,12 @@ pub trait Store: Send + Sync + 'static {
     /// Counts one hit atomically unless the link is missing or expired at
     /// `now`. Redirects are public: no scope.
     async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit>;
+    /// What a redirect would answer now, counting nothing: the read of the
+    /// buffered mode (`hit_buffer`), whose hits arrive later by `add_hits`.
+    async fn resolve(&self, code: &Code, now: i64) -> StoreResult<Hit>;
+    /// Adds hits counted elsewhere, in one transaction: `n` more hits and a
+    /// last hit at `last` per code. Codes deleted since are skipped.
+    async fn add_hits(&self, hits: &[Counted]) -> StoreResult<()>;
     /// Totals and the most-hit links within `scope`.
     async fn stats(&self, top: u32, scope: &Scope) -> StoreResult<Stats>;
     /// Stores a new API key (its hash, never its secret); `CodeTaken` if the

@@ -5,10 +5,10 @@
 
 use sqlx::MySqlPool;
 
-use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreResult};
+use super::{classify, Backend, Counted, Hit, LinkPatch, PoolStats, Store, StoreResult};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats, TargetUrl};
 use crate::keys::{KeyId, KeyRecord, Scope};
-use crate::store::hits::MySqlHits;
+use crate::store::hits::{self, MySqlHits};
 use crate::store::keys_sql;
 use crate::store::sql_row::{and_owner, bind_scope, where_owner, SharedReads};
 
@@ -113,6 +113,23 @@ impl Store for MySqlStore {
 
     async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit> {
         self.hits.hit(code, now).await
+    }
+
+    async fn resolve(&self, code: &Code, now: i64) -> StoreResult<Hit> {
+        SharedReads(&self.pool)
+            .resolve(code, now)
+            .await
+            .map_err(classify)
+    }
+
+    async fn add_hits(&self, hits: &[Counted]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        for c in hits {
+            hits::add::<sqlx::MySql>(&mut tx, c.code.as_str(), c.n, c.last)
+                .await
+                .map_err(classify)?;
+        }
+        tx.commit().await.map_err(classify)
     }
 
     async fn stats(&self, top: u32, scope: &Scope) -> StoreResult<Stats> {

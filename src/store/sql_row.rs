@@ -104,6 +104,7 @@ where
     DB: sqlx::Database,
     for<'q> <DB as sqlx::database::HasArguments<'q>>::Arguments: sqlx::IntoArguments<'q, DB>,
     for<'r> LinkRow: sqlx::FromRow<'r, DB::Row>,
+    for<'r> (String, Option<i64>): sqlx::FromRow<'r, DB::Row>,
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
@@ -151,6 +152,21 @@ where
             .fetch_all(self.0)
             .await?;
         Ok(rows.into_iter().next().map(Link::from))
+    }
+
+    /// What a redirect of `code` would answer at `now`, counting nothing.
+    pub(crate) async fn resolve(&self, code: &Code, now: i64) -> sqlx::Result<crate::store::Hit> {
+        use crate::store::Hit;
+        let rows: Vec<(String, Option<i64>)> =
+            sqlx::query_as("SELECT url, expires_at FROM links WHERE code = ?")
+                .bind(code.as_str())
+                .fetch_all(self.0)
+                .await?;
+        Ok(match rows.into_iter().next() {
+            None => Hit::NotFound,
+            Some((_, Some(at))) if at <= now => Hit::Expired,
+            Some((url, _)) => Hit::Redirect(TargetUrl::from_store(url)),
+        })
     }
 
     /// The `top` links by hits in the scope, most first.

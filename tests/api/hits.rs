@@ -1,14 +1,16 @@
 //! Hits are exact under concurrency on every backend, now that redirects are
 //! counted in groups (`store::hits`): many concurrent redirects over a few
 //! links, an expired link and a missing code in the same groups, and every
-//! link's count equals its successful redirects — no more, no fewer.
+//! link's count equals its successful redirects — no more, no fewer. The
+//! same in the buffered mode once flushed, and a graceful stop flushes.
 
 use std::sync::Arc;
 
 use futures::future::join_all;
 use serde_json::json;
 
-use crate::support::{spawn_app, ALL_BACKENDS};
+use crate::support::{spawn_app, spawn_on, spawn_with, test_figment, TestDb, ALL_BACKENDS};
+use shortlink::store::Backend;
 
 const REDIRECTS: usize = 300;
 const LINKS: [&str; 3] = ["hot-a", "hot-b", "hot-c"];
@@ -86,5 +88,80 @@ async fn grouped_hits_are_exact_under_concurrency_on_every_backend() {
             Ok(app) => drop(app.stop().await),
             Err(_) => panic!("the app is still shared"),
         }
+    }
+}
+
+/// The buffered mode: redirects read, hits arrive with the next flush, each
+/// exactly once; answers with counts say how far behind they may be.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buffered_hits_are_exact_after_a_flush_on_every_backend() {
+    for backend in ALL_BACKENDS {
+        let db = TestDb::fresh(backend).await;
+        let figment = test_figment(&db)
+            .merge(("hits", "buffered"))
+            .merge(("hits_flush_ms", 200));
+        let app = Arc::new(spawn_with(db, figment).await);
+        let res = app
+            .create(json!({ "url": "https://example.org/b", "code": "buf" }))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let statuses = join_all((0..REDIRECTS).map(|_| {
+            let app = app.clone();
+            async move { app.get("/buf").await.unwrap().status().as_u16() }
+        }))
+        .await;
+        assert!(statuses.iter().all(|s| *s == 302), "{backend}");
+        let res = app.get("/api/v1/links/buf").await.unwrap();
+        let lag = res.headers().get("x-hits-lag-max-ms").cloned();
+        assert_eq!(
+            lag.as_ref().map(|v| v.to_str().unwrap()),
+            Some("200"),
+            "{backend}"
+        );
+        // Within a few windows every hit is there, and no window adds one twice.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while app.link("buf").await["hits"] != REDIRECTS && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        assert_eq!(app.link("buf").await["hits"], REDIRECTS, "{backend}");
+        let stats: serde_json::Value = app
+            .get("/api/v1/stats")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(stats["hits"], REDIRECTS, "{backend}");
+        match Arc::try_unwrap(app) {
+            Ok(app) => drop(app.stop().await),
+            Err(_) => panic!("the app is still shared"),
+        }
+    }
+}
+
+/// A graceful stop writes what the buffer holds, with no flush due yet.
+#[tokio::test]
+async fn a_graceful_stop_writes_the_buffered_hits() {
+    for backend in [Backend::Sqlite, Backend::Mysql] {
+        let db = TestDb::fresh(backend).await;
+        let figment = test_figment(&db)
+            .merge(("hits", "buffered"))
+            .merge(("hits_flush_ms", 600_000));
+        let app = spawn_with(db, figment).await;
+        let res = app
+            .create(json!({ "url": "https://example.org/s", "code": "stop" }))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        for _ in 0..25 {
+            assert_eq!(app.get("/stop").await.unwrap().status(), 302);
+        }
+        assert_eq!(app.link("stop").await["hits"], 0, "{backend}: no flush yet");
+        let db = app.stop().await;
+        let app = spawn_on(db).await;
+        assert_eq!(app.link("stop").await["hits"], 25, "{backend}");
+        app.stop().await;
     }
 }

@@ -6,6 +6,7 @@
 mod binary;
 
 mod compare_quick;
+mod hits_buffered;
 mod keys;
 mod reliability_abuse;
 mod reliability_restart;

@@ -15,7 +15,9 @@ use sqlx::SqlitePool;
 mod writer;
 
 use self::writer::{GroupCommit, Job};
-use super::{classify, Backend, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult};
+use super::{
+    classify, Backend, Counted, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult,
+};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats};
 use crate::keys::{KeyId, KeyRecord, Scope};
 use crate::store::sql_row::{bind_scope, where_owner, SharedReads};
@@ -131,6 +133,20 @@ impl Store for SqliteStore {
         self.writes
             .write(|reply| Job::RevokeKey(id.clone(), now, reply))
             .await
+    }
+
+    async fn resolve(&self, code: &Code, now: i64) -> StoreResult<Hit> {
+        SharedReads(&self.pool)
+            .resolve(code, now)
+            .await
+            .map_err(classify)
+    }
+
+    async fn add_hits(&self, hits: &[Counted]) -> StoreResult<()> {
+        self.writes
+            .write(|reply| Job::AddHits(hits.to_vec(), reply))
+            .await
+            .map(drop)
     }
 
     async fn stats(&self, top: u32, scope: &Scope) -> StoreResult<Stats> {

@@ -27,7 +27,7 @@ use crate::keys::{KeyId, KeyRecord, Scope};
 use crate::store::hits::{self, Pending};
 use crate::store::keys_sql;
 use crate::store::sql_row::{and_owner, bind_scope, LinkRow, COLUMNS};
-use crate::store::{classify, Hit, LinkPatch, StoreError, StoreResult, WriteGroups};
+use crate::store::{classify, Counted, Hit, LinkPatch, StoreError, StoreResult, WriteGroups};
 
 /// Writes per transaction at most, so one group's wait stays short.
 const MAX_GROUP: usize = 256;
@@ -46,6 +46,8 @@ pub(super) enum Job {
     /// writer's connection is the only one that writes, so a second writer
     /// would only meet SQLITE_BUSY.
     CreateKey(KeyRecord, Reply<bool>),
+    /// Buffered hits (`hit_buffer`), added in one go.
+    AddHits(Vec<Counted>, Reply<bool>),
     RevokeKey(KeyId, i64, Reply<bool>),
 }
 
@@ -234,9 +236,10 @@ impl Job {
     fn abandoned(&self) -> bool {
         match self {
             Job::Insert(_, _, reply) | Job::Update(_, _, _, reply) => reply.is_closed(),
-            Job::Delete(_, _, reply) | Job::CreateKey(_, reply) | Job::RevokeKey(_, _, reply) => {
-                reply.is_closed()
-            }
+            Job::Delete(_, _, reply)
+            | Job::CreateKey(_, reply)
+            | Job::RevokeKey(_, _, reply)
+            | Job::AddHits(_, reply) => reply.is_closed(),
             Job::Hit(_, _, reply) => reply.is_closed(),
         }
     }
@@ -266,6 +269,10 @@ impl Job {
                 let (result, failed) = settle(create_key(conn, &key).await);
                 (Answer::Done(reply, result), failed)
             }
+            Job::AddHits(counted, reply) => {
+                let (result, failed) = settle(add_hits(conn, &counted).await);
+                (Answer::Done(reply, result), failed)
+            }
             Job::RevokeKey(id, now, reply) => {
                 let (result, failed) = settle(revoke_key(conn, &id, now).await);
                 (Answer::Done(reply, result), failed)
@@ -278,9 +285,10 @@ impl Job {
             Job::Insert(_, _, reply) | Job::Update(_, _, _, reply) => {
                 drop(reply.send(Err(e.copy())))
             }
-            Job::Delete(_, _, reply) | Job::CreateKey(_, reply) | Job::RevokeKey(_, _, reply) => {
-                drop(reply.send(Err(e.copy())))
-            }
+            Job::Delete(_, _, reply)
+            | Job::CreateKey(_, reply)
+            | Job::RevokeKey(_, _, reply)
+            | Job::AddHits(_, reply) => drop(reply.send(Err(e.copy()))),
             Job::Hit(_, _, reply) => drop(reply.send(Err(e.copy()))),
         }
     }
@@ -355,6 +363,13 @@ async fn delete(conn: &mut SqliteConnection, code: &Code, scope: &Scope) -> sqlx
         .execute(conn)
         .await?;
     Ok(done.rows_affected() > 0)
+}
+
+async fn add_hits(conn: &mut SqliteConnection, counted: &[Counted]) -> sqlx::Result<bool> {
+    for c in counted {
+        hits::add::<sqlx::Sqlite>(conn, c.code.as_str(), c.n, c.last).await?;
+    }
+    Ok(true)
 }
 
 async fn create_key(conn: &mut SqliteConnection, key: &KeyRecord) -> sqlx::Result<bool> {
