@@ -42,6 +42,9 @@ enum KeysCommand {
     List,
     /// Revoke a key by its id (the 12 characters after `sl_`).
     Revoke { id: String },
+    /// Print a new random key and store nothing: a bootstrap key for
+    /// `admin_key_file` (the memory backend's only way to a first key).
+    Generate,
 }
 
 /// The whole binary: parse the arguments, then serve or run a key command.
@@ -65,6 +68,9 @@ pub async fn main() -> ExitCode {
 }
 
 async fn keys(figment: &Figment, command: KeysCommand) -> anyhow::Result<()> {
+    if let KeysCommand::Generate = command {
+        return generate();
+    }
     let settings = Settings::from_figment(figment)?;
     if settings.backend == Backend::Memory {
         // The key would vanish with this process: nothing to manage.
@@ -131,7 +137,14 @@ async fn run(store: &dyn Store, command: KeysCommand) -> anyhow::Result<()> {
             }
             writeln!(out, "revoked {id}")?;
         }
+        KeysCommand::Generate => generate()?,
     }
+    Ok(())
+}
+
+/// A fresh key on stdout, alone; nothing stored anywhere.
+fn generate() -> anyhow::Result<()> {
+    writeln!(std::io::stdout(), "{}", ApiKey::generate().reveal())?;
     Ok(())
 }
 

@@ -77,7 +77,7 @@ async fn open_store(rocket: Rocket<Build>) -> rocket::fairing::Result {
     let hit_buffer = match settings.hits {
         HitsMode::Durable => None,
         HitsMode::Buffered => {
-            let buffer = Arc::new(HitBuffer::default());
+            let buffer = Arc::new(HitBuffer::new(settings.hits_flush()));
             buffer.start(store.clone(), settings.hits_flush());
             tracing::info!(
                 flush_ms = settings.hits_flush().as_millis() as u64,

@@ -27,6 +27,7 @@ cmd_all() {
     phase "converge --check (changed=0)" cmd_converge --expect-unchanged --check
     phase "no instance restarted by either" cmd_starts 1
     phase "shortlink_unit_overrides drop-in lands, then goes" cmd_dropin
+    phase "admin key rotation: a new key on db, the old one revoked" cmd_rotate
     phase "test" cmd_test
     trap - EXIT
     phase "down" cmd_down

@@ -24,9 +24,9 @@ same_units() {
         [ "$here" = "$there" ] || { echo "$u differs: systemd/ $here, app $there"; return 1; }
     done
 }
-http_code() { # host-key path — from the controller, inside the namespace
+http_code() { # host-key path — from the controller, inside the namespace, over HTTPS
     lab_guard "${IP[$1]}"
-    in_ns curl -s -o /dev/null -m 15 -w '%{http_code}' "http://${IP[$1]}$2" || true
+    in_ns curl -s -o /dev/null -m 15 -w '%{http_code}' --cacert "$LAB_CA" "https://${IP[$1]}$2" || true
 }
 wait_code() { # host path code timeout_s
     local i c
@@ -56,13 +56,17 @@ cmd_test() {
         bash -c "! nsenter --net=$NS timeout 3 bash -c '</dev/tcp/$db/3306'"
     t_check "firewall: controller cannot reach app:8000" \
         bash -c "! nsenter --net=$NS timeout 3 bash -c '</dev/tcp/$app/8000'"
+    tls_checks
+    metrics_checks
+    key_checks
 
-    # The harness, from host 2, through nginx on host 1 — what a user runs on VM 2.
+    # The harness, from host 2, through nginx on host 1 — what a user runs on
+    # VM 2: over HTTPS, verifying the lab CA, with the admin key from its file.
     if lab_ssh db test -x /usr/local/bin/shortlink-harness; then
         if lab_ssh db shortlink-check > "$STATE/logs/harness.log" 2>&1; then
-            t_result PASS "harness from db through nginx" "$(grep -E '[0-9]+ passed' "$STATE/logs/harness.log" | tail -1)"
+            t_result PASS "harness from db over HTTPS (lab CA)" "$(grep -E '[0-9]+ passed' "$STATE/logs/harness.log" | tail -1)"
         else
-            t_result FAIL "harness from db through nginx" "$(tail -3 "$STATE/logs/harness.log" | tr '\n' ' ')"
+            t_result FAIL "harness from db over HTTPS (lab CA)" "$(tail -3 "$STATE/logs/harness.log" | tr '\n' ' ')"
         fi
     else
         t_result "NOT AVAILABLE" "harness from db" "target/release/shortlink-harness was not built"
@@ -73,9 +77,9 @@ cmd_test() {
         # --max-error-rate 0: a single failed request fails the run.
         if lab_ssh db env LOADTEST_RUN_TIME=15s LOADTEST_USERS=8 shortlink-loadtest --max-error-rate 0 \
             > "$STATE/logs/load.log" 2>&1; then
-            t_result PASS "load run from db, 0 failures" "$(grep -E '^  Aggregated' "$STATE/logs/load.log" | tr -s ' ' | tail -1)"
+            t_result PASS "load run from db over HTTPS, 0 failures" "$(grep -E '^  Aggregated' "$STATE/logs/load.log" | tr -s ' ' | tail -1)"
         else
-            t_result FAIL "load run from db, 0 failures" "$(tail -3 "$STATE/logs/load.log" | tr '\n' ' ')"
+            t_result FAIL "load run from db over HTTPS, 0 failures" "$(tail -3 "$STATE/logs/load.log" | tr '\n' ' ')"
         fi
         ansible_env
         if in_ns timeout 120 ansible-playbook -i "$REPO/ansible/inventories/lab/hosts.yml" \
@@ -96,8 +100,6 @@ cmd_test() {
     [ "$T_FAIL" = 0 ]
 }
 
-# Bounded traffic from host 2 through nginx while host 1 restarts the app: every
-# request must come back 2xx. GETs are idempotent, so nginx may retry them.
 # Traffic from host 2 through nginx while host 1 restarts the app: first one
 # instance with plain `systemctl restart`, then all of them with the rolling
 # `shortlink-restart`. With the goose load test installed, the traffic is its
@@ -119,8 +121,8 @@ restart_under_traffic() {
         lab_ssh db "bash -c '
             n=0; bad=0; end=\$((SECONDS + 20))
             while [ \$SECONDS -lt \$end ] && [ \$n -lt 4000 ]; do
-                for p in /healthz /api/v1/stats; do
-                    c=\$(curl -s -o /dev/null -m 10 -w %{http_code} http://${IP[app]}\$p)
+                for p in /healthz /readyz; do
+                    c=\$(curl -s -o /dev/null -m 10 -w %{http_code} --cacert $GUEST_CA https://${IP[app]}\$p)
                     n=\$((n + 1)); [ \"\$c\" = 200 ] || { bad=\$((bad + 1)); echo \"\$p: status \$c\"; }
                 done
             done

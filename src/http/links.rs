@@ -168,8 +168,9 @@ pub async fn update(
     let patch = parse_patch(&body)?;
     let link = app
         .call(app.store.update(&code, &patch, &caller.scope()))
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+        .await;
+    app.forget_target(&code);
+    let link = link?.ok_or_else(ApiError::not_found)?;
     Ok(Json(LinkView::new(link, &base)))
 }
 
@@ -198,7 +199,9 @@ fn parse_patch(body: &JsonObject) -> Result<LinkPatch> {
 #[rocket::delete("/api/v1/links/<code>")]
 pub async fn delete(app: &State<App>, caller: Caller, code: &str) -> Result<NoContent> {
     let code = path_code(code)?;
-    if app.call(app.store.delete(&code, &caller.scope())).await? {
+    let deleted = app.call(app.store.delete(&code, &caller.scope())).await;
+    app.forget_target(&code);
+    if deleted? {
         Ok(NoContent)
     } else {
         Err(ApiError::not_found())

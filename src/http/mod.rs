@@ -42,6 +42,14 @@ pub struct App {
 }
 
 impl App {
+    /// In the buffered hit mode, drops a remembered redirect target before
+    /// the link changes, so this instance's next redirect reads it again.
+    pub fn forget_target(&self, code: &crate::domain::Code) {
+        if let Some(buffer) = &self.hit_buffer {
+            buffer.forget(code);
+        }
+    }
+
     /// Runs one store call under the configured timeout, turning store errors
     /// into API errors: a database that hangs gives a 503, never a hung request.
     pub async fn call<T>(&self, fut: impl Future<Output = StoreResult<T>>) -> Result<T, ApiError> {

@@ -36,7 +36,18 @@ pub async fn follow(app: &State<App>, metrics: &State<Metrics>, code: &str) -> R
     let hit = match &app.hit_buffer {
         None => app.call(app.store.hit(&code, now)).await?,
         Some(buffer) => {
-            let hit = app.call(app.store.resolve(&code, now)).await?;
+            let target = match buffer.cached(&code) {
+                Some(target) => Some(target),
+                None => {
+                    let changes = buffer.changes();
+                    let read = app.call(app.store.target(&code)).await?;
+                    if let Some(t) = &read {
+                        buffer.remember(&code, t, changes);
+                    }
+                    read
+                }
+            };
+            let hit = target.map_or(Hit::NotFound, |t| t.hit(now));
             if matches!(hit, Hit::Redirect(_)) {
                 buffer.add(&code, now);
             }

@@ -1,6 +1,10 @@
 //! The opt-in buffered hit mode (`hits = "buffered"`): a redirect is a read,
 //! its hit is added to a map in memory, and the map is folded into the
-//! store every `hits_flush_ms` in one transaction. Redirects stop waiting
+//! store every `hits_flush_ms` in one transaction. The read itself is
+//! served from memory for up to one window: targets read from the store are
+//! remembered that long, and a PATCH or DELETE through this instance forgets
+//! its link at once (one made through another instance sharing the database
+//! reaches this one's redirects within a window). Redirects stop waiting
 //! for a commit; in exchange a link's `hits` and the stats may lag by one
 //! window (responses say so, `X-Hits-Lag-Max-Ms`), a SIGTERM flushes what is
 //! held, and a SIGKILL loses at most the hits of the window in progress —
@@ -8,19 +12,69 @@
 //! (they are kept and retried, never dropped while the process lives).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use crate::domain::Code;
-use crate::store::{Counted, Store};
+use crate::store::{Counted, Store, Target};
 
-/// Hits counted since the last flush.
-#[derive(Default)]
+/// Hits counted since the last flush, and recently read targets.
 pub struct HitBuffer {
     pending: Mutex<HashMap<Code, (i64, i64)>>,
+    targets: RwLock<HashMap<Code, (Target, Instant)>>,
+    /// Bumped by every `forget`: a target read before a change must not be
+    /// remembered after it.
+    changes: AtomicU64,
+    window: Duration,
 }
 
+/// Targets remembered at most; past it, the oldest half is dropped.
+const MAX_TARGETS: usize = 100_000;
+
 impl HitBuffer {
+    pub fn new(window: Duration) -> HitBuffer {
+        HitBuffer {
+            pending: Mutex::default(),
+            targets: RwLock::default(),
+            changes: AtomicU64::new(0),
+            window,
+        }
+    }
+
+    /// A target read less than one window ago, if any.
+    pub fn cached(&self, code: &Code) -> Option<Target> {
+        let targets = self.targets.read().unwrap_or_else(|e| e.into_inner());
+        let (target, read_at) = targets.get(code)?;
+        (read_at.elapsed() < self.window).then(|| target.clone())
+    }
+
+    /// Taken before reading a target from the store, for `remember`.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::SeqCst)
+    }
+
+    /// Remembers a target read from the store, unless some link changed
+    /// through this instance since the read began (`changes_before`).
+    pub fn remember(&self, code: &Code, target: &Target, changes_before: u64) {
+        let mut targets = self.targets.write().unwrap_or_else(|e| e.into_inner());
+        if self.changes.load(Ordering::SeqCst) != changes_before {
+            return;
+        }
+        if targets.len() >= MAX_TARGETS {
+            let window = self.window;
+            targets.retain(|_, (_, at)| at.elapsed() < window);
+        }
+        targets.insert(code.clone(), (target.clone(), Instant::now()));
+    }
+
+    /// A link changed or deleted through this instance: read it again.
+    pub fn forget(&self, code: &Code) {
+        let mut targets = self.targets.write().unwrap_or_else(|e| e.into_inner());
+        self.changes.fetch_add(1, Ordering::SeqCst);
+        targets.remove(code);
+    }
+
     /// Counts one served redirect of `code` at `now`.
     pub fn add(&self, code: &Code, now: i64) {
         // Poisoned only by a panic while holding it, and the map is always
@@ -113,7 +167,7 @@ mod tests {
         crate::store::create(&store, &new).await.unwrap();
         let code = Code::parse("abc").unwrap();
         let gone = Code::parse("gone").unwrap();
-        let buffer = HitBuffer::default();
+        let buffer = HitBuffer::new(Duration::from_secs(1));
         for now in [10, 30, 20] {
             buffer.add(&code, now);
         }

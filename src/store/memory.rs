@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-use super::{Backend, Counted, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult};
+use super::{Backend, Counted, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult, Target};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats};
 use crate::keys::{KeyId, KeyRecord, Scope};
 
@@ -145,11 +145,12 @@ impl Store for MemoryStore {
         })
     }
 
-    async fn resolve(&self, code: &Code, now: i64) -> StoreResult<Hit> {
-        self.with(|s| match s.link_mut(code) {
-            None => Hit::NotFound,
-            Some(l) if l.is_expired(now) => Hit::Expired,
-            Some(l) => Hit::Redirect(l.url.clone()),
+    async fn target(&self, code: &Code) -> StoreResult<Option<Target>> {
+        self.with(|s| {
+            s.link_mut(code).map(|l| Target {
+                url: l.url.clone(),
+                expires_at: l.expires_at,
+            })
         })
     }
 

@@ -91,6 +91,23 @@ pub enum Hit {
     NotFound,
 }
 
+/// A link's redirect target and expiry, as the buffered mode reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub url: TargetUrl,
+    pub expires_at: Option<i64>,
+}
+
+impl Target {
+    /// The redirect's answer at `now`.
+    pub fn hit(&self, now: i64) -> Hit {
+        match self.expires_at {
+            Some(at) if at <= now => Hit::Expired,
+            _ => Hit::Redirect(self.url.clone()),
+        }
+    }
+}
+
 /// Hits counted outside the store, to be added to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counted {
@@ -151,9 +168,9 @@ pub trait Store: Send + Sync + 'static {
     /// Counts one hit atomically unless the link is missing or expired at
     /// `now`. Redirects are public: no scope.
     async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit>;
-    /// What a redirect would answer now, counting nothing: the read of the
+    /// Where a redirect of `code` goes, counting nothing: the read of the
     /// buffered mode (`hit_buffer`), whose hits arrive later by `add_hits`.
-    async fn resolve(&self, code: &Code, now: i64) -> StoreResult<Hit>;
+    async fn target(&self, code: &Code) -> StoreResult<Option<Target>>;
     /// Adds hits counted elsewhere, in one transaction: `n` more hits and a
     /// last hit at `last` per code. Codes deleted since are skipped.
     async fn add_hits(&self, hits: &[Counted]) -> StoreResult<()>;

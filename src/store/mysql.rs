@@ -5,7 +5,7 @@
 
 use sqlx::MySqlPool;
 
-use super::{classify, Backend, Counted, Hit, LinkPatch, PoolStats, Store, StoreResult};
+use super::{classify, Backend, Counted, Hit, LinkPatch, PoolStats, Store, StoreResult, Target};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats, TargetUrl};
 use crate::keys::{KeyId, KeyRecord, Scope};
 use crate::store::hits::{self, MySqlHits};
@@ -115,11 +115,8 @@ impl Store for MySqlStore {
         self.hits.hit(code, now).await
     }
 
-    async fn resolve(&self, code: &Code, now: i64) -> StoreResult<Hit> {
-        SharedReads(&self.pool)
-            .resolve(code, now)
-            .await
-            .map_err(classify)
+    async fn target(&self, code: &Code) -> StoreResult<Option<Target>> {
+        SharedReads(&self.pool).target(code).await.map_err(classify)
     }
 
     async fn add_hits(&self, hits: &[Counted]) -> StoreResult<()> {

@@ -154,19 +154,20 @@ where
         Ok(rows.into_iter().next().map(Link::from))
     }
 
-    /// What a redirect of `code` would answer at `now`, counting nothing.
-    pub(crate) async fn resolve(&self, code: &Code, now: i64) -> sqlx::Result<crate::store::Hit> {
-        use crate::store::Hit;
+    /// Where a redirect of `code` goes, counting nothing.
+    pub(crate) async fn target(&self, code: &Code) -> sqlx::Result<Option<crate::store::Target>> {
         let rows: Vec<(String, Option<i64>)> =
             sqlx::query_as("SELECT url, expires_at FROM links WHERE code = ?")
                 .bind(code.as_str())
                 .fetch_all(self.0)
                 .await?;
-        Ok(match rows.into_iter().next() {
-            None => Hit::NotFound,
-            Some((_, Some(at))) if at <= now => Hit::Expired,
-            Some((url, _)) => Hit::Redirect(TargetUrl::from_store(url)),
-        })
+        Ok(rows
+            .into_iter()
+            .next()
+            .map(|(url, expires_at)| crate::store::Target {
+                url: TargetUrl::from_store(url),
+                expires_at,
+            }))
     }
 
     /// The `top` links by hits in the scope, most first.

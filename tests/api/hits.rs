@@ -165,3 +165,54 @@ async fn a_graceful_stop_writes_the_buffered_hits() {
         app.stop().await;
     }
 }
+
+/// The buffered mode remembers targets for a window, but a PATCH or DELETE
+/// through this instance is seen by the very next redirect.
+#[tokio::test]
+async fn buffered_redirects_follow_a_change_at_once() {
+    let db = TestDb::fresh(Backend::Sqlite).await;
+    let figment = test_figment(&db)
+        .merge(("hits", "buffered"))
+        .merge(("hits_flush_ms", 600_000));
+    let app = spawn_with(db, figment).await;
+    let res = app
+        .create(json!({ "url": "https://example.org/old", "code": "moving" }))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let location = |res: reqwest::Response| {
+        res.headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let first = app.get("/moving").await.unwrap();
+    assert_eq!(location(first).as_deref(), Some("https://example.org/old"));
+    let res = app
+        .http
+        .patch(app.url("/api/v1/links/moving"))
+        .json(&json!({ "url": "https://example.org/new" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let moved = app.get("/moving").await.unwrap();
+    assert_eq!(location(moved).as_deref(), Some("https://example.org/new"));
+    let res = app
+        .http
+        .patch(app.url("/api/v1/links/moving"))
+        .json(&json!({ "expires_at": "2000-01-01T00:00:00Z" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.get("/moving").await.unwrap().status(), 410);
+    let res = app
+        .http
+        .delete(app.url("/api/v1/links/moving"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(app.get("/moving").await.unwrap().status(), 404);
+    app.stop().await;
+}

@@ -178,3 +178,43 @@ async fn keys_from_the_command_work_on_the_server_and_never_reach_its_log() {
         assert!(!logged.contains(secret_of(key)), "a secret in the log");
     }
 }
+
+/// `keys generate` prints a key and stores nothing; as the memory backend's
+/// `admin_key_file` it is that server's admin key.
+#[tokio::test]
+async fn a_generated_key_bootstraps_the_memory_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = command(dir.path())
+        .args(["keys", "generate"])
+        .env("ROCKET_PROFILE", "memory")
+        .output()
+        .unwrap();
+    let key = stdout(&out).trim_end().to_owned();
+    assert!(key.starts_with("sl_") && key.len() == 59, "{key:?}");
+    let file = dir.path().join("admin.key");
+    std::fs::write(&file, format!("{key}\n")).unwrap();
+    let port = free_port();
+    let mut child = command(dir.path())
+        .env("ROCKET_PROFILE", "memory")
+        .env("ROCKET_PORT", port.to_string())
+        .env_remove("ROCKET_ADMIN_KEY")
+        .env("ROCKET_ADMIN_KEY_FILE", &file)
+        .env("SHORTLINK_LOG", "off")
+        .spawn()
+        .unwrap();
+    wait_healthy(port).await;
+    let res = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/api/v1/keys"))
+        .header("Authorization", format!("Bearer {key}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("\"bootstrap\"") && body.contains(id_of(&key)),
+        "{body}"
+    );
+    signal(&child, libc::SIGTERM);
+    assert!(reap(&mut child, std::time::Duration::from_secs(15)).is_some());
+}

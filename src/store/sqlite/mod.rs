@@ -16,7 +16,7 @@ mod writer;
 
 use self::writer::{GroupCommit, Job};
 use super::{
-    classify, Backend, Counted, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult,
+    classify, Backend, Counted, Hit, LinkPatch, PoolStats, Store, StoreError, StoreResult, Target,
 };
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats};
 use crate::keys::{KeyId, KeyRecord, Scope};
@@ -135,11 +135,8 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn resolve(&self, code: &Code, now: i64) -> StoreResult<Hit> {
-        SharedReads(&self.pool)
-            .resolve(code, now)
-            .await
-            .map_err(classify)
+    async fn target(&self, code: &Code) -> StoreResult<Option<Target>> {
+        SharedReads(&self.pool).target(code).await.map_err(classify)
     }
 
     async fn add_hits(&self, hits: &[Counted]) -> StoreResult<()> {
