@@ -40,6 +40,16 @@ entry = s["load"].get("entrypoint", [])
 need(len(entry) == 4 and entry[:2] == ["/bin/sh", "-c"] and "SHORTLINK_API_KEY=" in entry[2],
      "load's entrypoint passes the key in SHORTLINK_API_KEY")
 need("10001" in [str(g) for g in s["load"].get("group_add", [])], "load may read the key file (group 10001)")
+# TLS at nginx: the certificate in a named volume, the HTTPS port published
+# on loopback as it is inside, and the load test over HTTPS trusting the CA.
+https = "${SHORTLINK_HTTPS_PORT:-8443}"
+need("tls" in (c.get("volumes") or {}) and "tls:/etc/nginx/tls" in s["nginx"].get("volumes", []),
+     "nginx keeps its certificate in the tls volume")
+need(f"127.0.0.1:{https}:{https}" in s["nginx"].get("ports", []), "HTTPS published on loopback, same port")
+need(s["nginx"]["build"]["args"].get("NGINX_HTTPS_PORT") == https, "nginx listens on the published port")
+need(f"--host=https://nginx:{https}" in s["load"]["command"], "load test over HTTPS")
+need("--ca-cert=/etc/shortlink/tls/ca.crt" in s["load"]["command"]
+     and "tls:/etc/shortlink/tls:ro" in s["load"].get("volumes", []), "load test trusts the stack's CA")
 need(not re.search(r"sl_[0-9A-Za-z]{12}_[A-Za-z0-9_-]{43}", open("compose.yaml").read()), "no key written in it")
 for e in errors:
     print("compose.yaml lacks:", e)
