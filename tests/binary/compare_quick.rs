@@ -96,8 +96,8 @@ fn quick_comparison_reports_every_backend() {
     let files = files_under(&dir);
     assert!(files.len() >= 6, "report files: {files:?}");
     for file in &files {
-        let text = String::from_utf8_lossy(&std::fs::read(file).expect("read a report file"))
-            .into_owned();
+        let text =
+            String::from_utf8_lossy(&std::fs::read(file).expect("read a report file")).into_owned();
         assert!(
             !text.contains(secret),
             "{} holds the run's admin key",
