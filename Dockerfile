@@ -44,12 +44,17 @@ FROM ${BINARIES} AS binaries
 # ---- runtime: the server, nothing else --------------------------------------
 FROM ${BASE_IMAGE} AS runtime
 # A fixed numeric uid, so volume ownership and runAsNonRoot checks are stable.
+# admin-key/: where compose's one-off `admin-key` service (docker/admin-key)
+# writes the bootstrap admin key the app reads (ROCKET_ADMIN_KEY_FILE); owned
+# by root, so the app can read the key but not replace it.
 RUN groupadd --gid 10001 shortlink \
  && useradd --uid 10001 --gid 10001 --no-create-home --no-log-init \
         --home-dir /var/lib/shortlink --shell /usr/sbin/nologin shortlink \
- && install -d -o shortlink -g shortlink -m 0750 /var/lib/shortlink /var/lib/shortlink/data
+ && install -d -o shortlink -g shortlink -m 0750 /var/lib/shortlink /var/lib/shortlink/data \
+ && install -d -o root -g shortlink -m 0750 /var/lib/shortlink/admin-key
 COPY --from=binaries /out/shortlink /usr/local/bin/shortlink
 COPY docker/healthcheck /usr/local/bin/shortlink-healthcheck
+COPY docker/admin-key /usr/local/bin/shortlink-admin-key
 COPY Rocket.toml /etc/shortlink/Rocket.toml
 # The profile picks the backend: sqlite (default, ./data/shortlink.db under
 # the working directory, i.e. the volume), mysql (set ROCKET_DATABASES) or memory.

@@ -9,7 +9,8 @@ One source: the template and its defaults are the role's own files
     render.py ROLE_DIR OVERRIDES.yml > nginx.conf
 
 NGINX_LIMIT_REQ_EXEMPT (space-separated addresses/CIDRs), if set, replaces
-nginx_limit_req_exempt, e.g. to exempt a load generator's address.
+nginx_limit_req_exempt, e.g. to exempt a load generator's address;
+NGINX_HTTPS_PORT, if set, replaces nginx_https_port.
 """
 import os
 import sys
@@ -23,6 +24,13 @@ def load(path):
         return yaml.safe_load(f) or {}
 
 
+def to_bool(value):
+    """Ansible's `bool` filter: yes/on/true/1 (any case) are true."""
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("yes", "on", "true", "1", "y", "t")
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -34,6 +42,9 @@ def main():
     exempt = os.environ.get("NGINX_LIMIT_REQ_EXEMPT")
     if exempt is not None:
         context["nginx_limit_req_exempt"] = exempt.split()
+    https_port = os.environ.get("NGINX_HTTPS_PORT")
+    if https_port:
+        context["nginx_https_port"] = int(https_port)
     context.setdefault(
         "ansible_managed",
         "Rendered from ansible/roles/nginx/templates/nginx.conf.j2 by docker/nginx/render.py",
@@ -45,6 +56,8 @@ def main():
         # Ansible's template module trims the newline after a block tag.
         trim_blocks=True,
     )
+    # Ansible's filters the template uses, with Ansible's meaning.
+    env.filters["bool"] = to_bool
     sys.stdout.write(env.get_template("nginx.conf.j2").render(context))
 
 

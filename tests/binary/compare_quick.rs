@@ -4,12 +4,16 @@
 //! endpoint of the mix answer on every backend. The files it writes hold
 //! real numbers for every backend, no failed request, the tables, the
 //! charts, a `summary.json` with the keys tools read, the pool sizes the
-//! servers really ran with, and no absolute path of this machine.
+//! servers really ran with, and no absolute path of this machine. Every
+//! server ran with the run's admin key and every request of the seeding and
+//! the load runs presented it (the API answers nothing else), yet no file
+//! of the report holds it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use shortlink_compare::admin_key::contains_key_shape;
 use shortlink_compare::Options;
 use shortlink_load::Mix;
 
@@ -24,6 +28,20 @@ fn num(v: &Value, path: &str) -> f64 {
     }
     cur.as_f64()
         .unwrap_or_else(|| panic!("{path} is not a number: {cur}"))
+}
+
+/// Every file under `dir`, depth first.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }
 
 /// A quick comparison of all three backends writes report.md, report.html,
@@ -71,6 +89,26 @@ fn quick_comparison_reports_every_backend() {
     );
     let dir = outcome.dir;
     assert!(dir.starts_with(out.path()), "{}", dir.display());
+
+    // The key: in no file of the report (the goose JSON of every run
+    // included), neither this run's secret nor anything shaped like a key.
+    let secret = outcome.admin_key.secret();
+    let files = files_under(&dir);
+    assert!(files.len() >= 6, "report files: {files:?}");
+    for file in &files {
+        let text =
+            String::from_utf8_lossy(&std::fs::read(file).expect("read a report file")).into_owned();
+        assert!(
+            !text.contains(secret),
+            "{} holds the run's admin key",
+            file.display()
+        );
+        assert!(
+            !contains_key_shape(&text),
+            "{} holds something shaped like an API key",
+            file.display()
+        );
+    }
 
     // summary.json: the keys, and positive numbers for every backend.
     let raw_summary = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");

@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
+use shortlink_harness::ApiKey;
 use shortlink_load::{EndpointStats, LoadConfig};
 
+use crate::admin_key::AdminKey;
 use crate::database::{CellDb, MysqlServer};
 use crate::plan::{Backend, Cell, Plan};
 use crate::procfs;
@@ -34,8 +36,9 @@ pub struct CellResult {
     pub overall: EndpointStats,
     pub endpoints: Vec<EndpointStats>,
     /// Every request the server answered between the two CPU samples: the
-    /// load test's, plus its two `/api/v1/stats` reads and its clean-up
-    /// deletes after the run (they land inside the sample window).
+    /// load test's, plus its two `/api/v1/stats` reads, its clean-up
+    /// deletes after the run, and the integrators' author keys made and
+    /// revoked (outside goose's numbers, inside the sample window).
     pub served_requests: u64,
     pub server_cpu_ms: f64,
     pub server_cpu_ms_per_request: f64,
@@ -66,6 +69,9 @@ pub(crate) struct Env<'a> {
     pub out_dir: &'a Path,
     pub scratch: &'a Path,
     pub mysql: Option<&'a MysqlServer>,
+    /// Every server's bootstrap admin key, which the seeding and the load
+    /// runs present.
+    pub admin_key: &'a AdminKey,
 }
 
 /// The cell was cut short by Ctrl-C; its numbers are not kept.
@@ -97,7 +103,15 @@ pub(crate) async fn run(
         procfs::reset_peak_rss(pid);
     }
     let log = env.scratch.join(format!("{id}.server.log"));
-    let server = Server::start(env.server_binary, env.config, &db, env.scratch, &log).await?;
+    let server = Server::start(
+        env.server_binary,
+        env.config,
+        &db,
+        env.admin_key,
+        env.scratch,
+        &log,
+    )
+    .await?;
     let result = measure(env, cell, &server, db_pid, stop).await;
     let stopped = server.stop();
     drop(db);
@@ -118,7 +132,7 @@ async fn measure(
     let id = cell.id();
     let plan = env.plan;
     let version = server.version().await.context("GET /version")?;
-    crate::seed::seed(&server.base_url, plan.seed_links)
+    crate::seed::seed(&server.base_url, env.admin_key, plan.seed_links)
         .await
         .with_context(|| format!("{id}: seeding"))?;
     if stop() {
@@ -127,8 +141,9 @@ async fn measure(
     if !plan.warmup.is_zero() {
         // The same plan, unmeasured: connection pools, SQLite's page cache
         // and InnoDB's buffer pool are warm before the numbers count.
-        let mut warm =
-            LoadConfig::new(&server.base_url).goose(plan.goose_args(cell.users, plan.warmup));
+        let mut warm = LoadConfig::new(&server.base_url)
+            .goose(plan.goose_args(cell.users, plan.warmup))
+            .api_key(load_key(env.admin_key));
         warm.reconcile = false;
         shortlink_load::run(warm)
             .await
@@ -141,7 +156,8 @@ async fn measure(
     let report: PathBuf = env.out_dir.join("runs").join(format!("{id}.json"));
     let config = LoadConfig::new(&server.base_url)
         .goose(plan.goose_args(cell.users, plan.run_time))
-        .goose(["--report-file".to_string(), report.display().to_string()]);
+        .goose(["--report-file".to_string(), report.display().to_string()])
+        .api_key(load_key(env.admin_key));
     // One scrape, before the CPU samples so it is not counted against the run.
     let before = server.metrics().await.context("GET /metrics")?;
     let pool_max_connections = before.pool_max_connections();
@@ -170,7 +186,11 @@ async fn measure(
         .and_then(procfs::peak_rss_kib)
         .map(|k| k as f64 / 1024.0);
 
-    let served = summary.requests + summary.links_cleaned_up + 2;
+    let served = summary.requests
+        + summary.links_cleaned_up
+        + 2
+        + summary.author_keys_created
+        + summary.author_keys_revoked;
     let per_request = |ms: f64| ms / served.max(1) as f64;
     let server_cpu_ms = server_cpu1 - server_cpu0;
     let db_cpu_ms = db_cpu0.zip(db_cpu1).map(|(a, b)| b - a);
@@ -202,6 +222,12 @@ async fn measure(
         wall_secs: 0.0,
     };
     Ok((result, version))
+}
+
+/// The run's admin key as the load test takes it: set in code, never as a
+/// command-line option, so it is in no argument list goose keeps or reports.
+fn load_key(key: &AdminKey) -> ApiKey {
+    ApiKey::new(key.expose())
 }
 
 /// How long a cell may take before something is clearly wrong.

@@ -9,6 +9,7 @@
 //! - [`cell`]: one cell, start to finish, and its [`cell::CellResult`].
 //! - `database`, `server`, `seed`: the fresh database, the fresh server,
 //!   the identical data set.
+//! - [`admin_key`]: the run's bootstrap admin key, which never leaves it.
 //! - [`procfs`]: CPU time and peak RSS from /proc, the machine.
 //! - [`stats`], [`findings`]: medians, spread, per-endpoint numbers; what
 //!   they say in words.
@@ -17,6 +18,7 @@
 //!   ([`markdown`]) and `report.html` ([`html`], [`charts`]).
 //! - [`agreement`]: whether two runs' medians agree (`--agreement`).
 
+pub mod admin_key;
 pub mod agreement;
 pub mod cell;
 pub mod charts;
@@ -35,6 +37,7 @@ pub mod stats;
 pub mod table;
 pub mod tables;
 
+pub use admin_key::AdminKey;
 pub use agreement::{compare_runs, Verdict};
 pub use options::Options;
 pub use plan::Backend;

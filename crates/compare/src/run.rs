@@ -10,6 +10,7 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::admin_key::AdminKey;
 use crate::cell::{self, CellResult, Env, Interrupted};
 use crate::database::MysqlServer;
 use crate::options::{shown, Options, Resolved};
@@ -40,6 +41,10 @@ pub struct Outcome {
     pub stopped: Option<String>,
     /// Failed requests over all cells.
     pub failures: u64,
+    /// The run's admin key, dead now (its servers are stopped, its databases
+    /// dropped); kept so a test can prove no file of the report holds it.
+    /// Its `Debug` hides it.
+    pub admin_key: AdminKey,
 }
 
 impl Outcome {
@@ -95,6 +100,8 @@ pub async fn run(opts: &Options) -> anyhow::Result<Outcome> {
         plan: plan.clone(),
         server_binary: shown(&server),
     };
+    // One key for the whole run: every server of every cell starts with it.
+    let admin_key = AdminKey::generate();
     let env = Env {
         plan: &plan,
         server_binary: &server,
@@ -102,6 +109,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Outcome> {
         out_dir: &out_dir,
         scratch: &scratch,
         mysql: mysql.as_ref(),
+        admin_key: &admin_key,
     };
     let (results, stopped, wall) = run_cells(&env, &mut info).await;
     if let Some(m) = mysql.as_mut() {
@@ -117,6 +125,7 @@ pub async fn run(opts: &Options) -> anyhow::Result<Outcome> {
         failures: results.iter().map(|c| c.failures).sum(),
         report,
         stopped,
+        admin_key,
     })
 }
 

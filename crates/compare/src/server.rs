@@ -1,7 +1,8 @@
 //! A fresh shortlink server per cell: the given binary on a free loopback
 //! port, the backend picked by its Rocket profile of the given Rocket.toml
 //! (or of Rocket's defaults), started in a scratch directory, stopped by its
-//! PID.
+//! PID. It starts with the run's bootstrap admin key, which it stores as an
+//! admin key of its fresh database (or memory).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -11,6 +12,7 @@ use anyhow::{bail, Context};
 use serde_json::Value;
 use shortlink_testbed::Supervised;
 
+use crate::admin_key::AdminKey;
 use crate::database::CellDb;
 
 pub struct Server {
@@ -19,12 +21,14 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `binary` with `config` on `db` and waits (up to 30 s) until
-    /// `/readyz` is 200. Its stdout and stderr go to `log`.
+    /// Starts `binary` with `config` on `db` and `key` as its bootstrap
+    /// admin key, and waits (up to 30 s) until `/readyz` is 200. Its stdout
+    /// and stderr go to `log`.
     pub async fn start(
         binary: &Path,
         config: Option<&Path>,
         db: &CellDb,
+        key: &AdminKey,
         cwd: &Path,
         log: &Path,
     ) -> anyhow::Result<Server> {
@@ -38,6 +42,10 @@ impl Server {
             .env("ROCKET_PORT", port.to_string())
             .env("ROCKET_CLI_COLORS", "false")
             .env("SHORTLINK_LOG", "warn")
+            // The environment, not the command line: `ps` shows arguments to
+            // every user, a process's environment only to its owner.
+            .env("ROCKET_ADMIN_KEY", key.expose())
+            .env_remove("ROCKET_ADMIN_KEY_FILE")
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file);
