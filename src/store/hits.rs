@@ -23,7 +23,7 @@ pub(crate) struct Pending {
 }
 
 #[derive(sqlx::FromRow)]
-pub(crate) struct Target {
+pub(crate) struct TargetRow {
     code: String,
     url: String,
     expires_at: Option<i64>,
@@ -40,7 +40,7 @@ pub(crate) async fn count<DB>(
 where
     DB: sqlx::Database,
     for<'q> <DB as sqlx::database::HasArguments<'q>>::Arguments: sqlx::IntoArguments<'q, DB>,
-    for<'r> Target: sqlx::FromRow<'r, DB::Row>,
+    for<'r> TargetRow: sqlx::FromRow<'r, DB::Row>,
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
@@ -53,11 +53,11 @@ where
     let sql = format!(
         "SELECT code, url, expires_at FROM links WHERE code IN ({marks}) ORDER BY code{lock}"
     );
-    let mut query = sqlx::query_as::<DB, Target>(&sql);
+    let mut query = sqlx::query_as::<DB, TargetRow>(&sql);
     for code in &codes {
         query = query.bind(*code);
     }
-    let targets: BTreeMap<String, Target> = query
+    let targets: BTreeMap<String, TargetRow> = query
         .fetch_all(&mut *conn)
         .await?
         .into_iter()
