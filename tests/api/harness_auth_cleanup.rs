@@ -2,11 +2,11 @@
 //! (passing, and failing through a broken proxy) no link of its own is left
 //! and every key it created is revoked; only the bootstrap key stays live.
 
-use crate::harness_auth_proxy::{self, AuthFault};
 use crate::support;
 
 use serde_json::Value;
 use shortlink_harness::{catalogue, run_against, ApiKey, RunOptions};
+use support::auth_proxy::{self, AuthFault};
 use support::{spawn_app, Backend, TestApp};
 
 /// Links left on the server, and keys other than the bootstrap one that are
@@ -56,8 +56,7 @@ async fn the_catalogue_cleans_up_links_and_keys() {
 
     // Failing checks clean up too: through a server that ignores ownership
     // the ownership checks fail half-way.
-    let proxy =
-        harness_auth_proxy::start(&app.base_url, &app.admin_key, AuthFault::IgnoresOwnership).await;
+    let proxy = auth_proxy::start(&app.base_url, &app.admin_key, AuthFault::IgnoresOwnership).await;
     let outcomes = run_against(&proxy.base_url, &catalogue::catalogue(), &options)
         .await
         .expect("a valid target URL");

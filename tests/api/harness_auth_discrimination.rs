@@ -3,16 +3,16 @@
 //! checks that own the rule, through a proxy that makes the server ignore
 //! ownership or accept any key.
 
-use crate::harness_auth_proxy::{self, AuthFault};
 use crate::support;
 
 use shortlink_harness::endpoints::KEYED;
 use shortlink_harness::{catalogue, failures, run_against, ApiKey, Outcome, RunOptions};
+use support::auth_proxy::{self, AuthFault};
 use support::{spawn_app, Backend};
 
 async fn run_through(fault: AuthFault) -> Vec<Outcome> {
     let app = spawn_app(Backend::Memory).await;
-    let proxy = harness_auth_proxy::start(&app.base_url, &app.admin_key, fault).await;
+    let proxy = auth_proxy::start(&app.base_url, &app.admin_key, fault).await;
     let options = RunOptions::with_key(ApiKey::new(&app.admin_key));
     let outcomes = run_against(&proxy.base_url, &catalogue::catalogue(), &options)
         .await

@@ -3,11 +3,11 @@
 //! closing line or the JUnit report; even when a broken server makes a
 //! failure quote a key creation's body, secret and all.
 
-use crate::harness_auth_proxy::{self, AuthFault};
 use crate::support;
 
 use shortlink_harness::apikey::{ID_LEN, PREFIX};
 use shortlink_harness::cli;
+use support::auth_proxy::{self, AuthFault};
 use support::{spawn_app, Backend};
 
 /// Runs the CLI against `base` with the admin key on its command line;
@@ -72,7 +72,7 @@ async fn no_key_reaches_the_output() {
     assert_eq!(exposed_keys(&text), Vec::<String>::new(), "{text}");
 
     // A failing run whose failure details quote key bodies with secrets.
-    let proxy = harness_auth_proxy::start(&app.base_url, &admin, AuthFault::KeyCreatedAs200).await;
+    let proxy = auth_proxy::start(&app.base_url, &admin, AuthFault::KeyCreatedAs200).await;
     let (status, text) = run_cli(&proxy.base_url, &admin, &filters).await;
     drop(proxy);
     app.stop().await;

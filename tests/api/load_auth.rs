@@ -6,12 +6,12 @@
 //! every load test takes: goose keeps process-wide state (its killswitch, which
 //! a failing threshold trips), so two runs in one test binary must not overlap.
 
-use crate::harness_auth_proxy::{self, AuthFault};
 use crate::support;
 
 use shortlink_harness::apikey::{redact, ENV_VAR};
 use shortlink_harness::ApiKey;
 use shortlink_load::LoadConfig;
+use support::auth_proxy::{self, AuthFault};
 use support::{spawn_app, Backend};
 
 /// Held for the length of every goose run of this test binary.
@@ -34,8 +34,7 @@ async fn each_persona_presents_its_own_key() {
     let _one_run = GOOSE_RUNS.lock().await;
     let app = spawn_app(Backend::Memory).await;
     let app_key = app.admin_key.clone();
-    let proxy =
-        harness_auth_proxy::start(&app.base_url, &app.admin_key, AuthFault::PassThrough).await;
+    let proxy = auth_proxy::start(&app.base_url, &app.admin_key, AuthFault::PassThrough).await;
     // Goose's request log prints every request's headers.
     let dir = tempfile::tempdir().expect("temporary directory");
     let request_log = dir.path().join("requests.log");

@@ -15,7 +15,6 @@ mod durability;
 mod harness_auth_cleanup;
 mod harness_auth_discrimination;
 mod harness_auth_output;
-mod harness_auth_proxy;
 mod harness_coverage;
 mod harness_discrimination;
 mod harness_nginx;

@@ -2,9 +2,11 @@
 //! fresh database, plus the throwaway MariaDB the MySQL backend runs against.
 #![allow(dead_code)]
 
+pub mod auth_proxy;
 pub mod faulty_proxy;
 pub mod mariadb;
 pub mod nginx;
+pub mod proxy_http;
 
 use rocket::fairing::AdHoc;
 use rocket::figment::Figment;

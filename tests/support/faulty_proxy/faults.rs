@@ -1,9 +1,11 @@
 //! The faults: which rule each one breaks, the check that must notice, and
 //! how the proxy breaks it on the way through.
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 
-use super::{forward, Req, Resp, State};
+use super::{Req, Resp, State};
 
 /// One broken rule each (`PassThrough` breaks none: it proves the proxy
 /// itself is faithful, so a caught fault is the fault and not the proxy).
@@ -122,7 +124,7 @@ fn fake_created(state: &State, req: &Req) -> Resp {
         .unwrap_or("")
         .to_string();
     let link = json!({
-        "code": code, "url": url, "short_url": format!("{}/{code}", state.upstream),
+        "code": code, "url": url, "short_url": format!("{}/{code}", state.upstream.base),
         "hits": 0, "created_at": now_rfc3339(), "last_hit_at": null, "expires_at": null,
     });
     let mut resp = fabricate(req, 201, Some(link));
@@ -145,15 +147,15 @@ fn redirect_code(req: &Req) -> Option<String> {
         .then(|| path.to_string())
 }
 
-pub(super) async fn handle(state: &State, mut req: Req) -> Resp {
+pub(super) async fn handle(state: Arc<State>, mut req: Req) -> Resp {
     let path = req.path().to_string();
     let is_create = req.method == "POST" && path == "/api/v1/links";
     let is_list = req.method == "GET" && path == "/api/v1/links";
     match state.fault {
-        Fault::PassThrough => forward(state, &req).await,
+        Fault::PassThrough => state.upstream.forward(&req).await,
         Fault::HitsNotCounted => {
             let Some(code) = redirect_code(&req) else {
-                return forward(state, &req).await;
+                return state.upstream.forward(&req).await;
             };
             let cached = state
                 .locations
@@ -167,7 +169,7 @@ pub(super) async fn handle(state: &State, mut req: Req) -> Resp {
                 resp.set_header("cache-control", "no-store");
                 return resp;
             }
-            let resp = forward(state, &req).await;
+            let resp = state.upstream.forward(&req).await;
             if let (302, Some(location)) = (resp.status, resp.header("location")) {
                 state
                     .locations
@@ -178,7 +180,7 @@ pub(super) async fn handle(state: &State, mut req: Req) -> Resp {
             resp
         }
         Fault::Redirect301 => {
-            let mut resp = forward(state, &req).await;
+            let mut resp = state.upstream.forward(&req).await;
             if resp.status == 302 {
                 resp.status = 301;
             }
@@ -195,14 +197,14 @@ pub(super) async fn handle(state: &State, mut req: Req) -> Resp {
                         .is_some_and(|u| u.to_ascii_lowercase().starts_with("javascript:"))
                 });
             if is_create && js {
-                fake_created(state, &req)
+                fake_created(&state, &req)
             } else {
-                forward(state, &req).await
+                state.upstream.forward(&req).await
             }
         }
         Fault::DeleteDoesNotDelete if req.method == "DELETE" => fabricate(&req, 204, None),
         Fault::PageSkipsItem if is_list => {
-            let mut resp = forward(state, &req).await;
+            let mut resp = state.upstream.forward(&req).await;
             if let Some(mut body) = resp.json().filter(|_| resp.status == 200) {
                 if let Some(items) = body.get_mut("items").and_then(Value::as_array_mut) {
                     if items.len() >= 2 {
@@ -214,7 +216,7 @@ pub(super) async fn handle(state: &State, mut req: Req) -> Resp {
             resp
         }
         Fault::ServerErrorFor4xx => {
-            let mut resp = forward(state, &req).await;
+            let mut resp = state.upstream.forward(&req).await;
             if resp.status == 422 {
                 resp.status = 500;
                 resp.body = json!({"error": {"status": 500, "code": "internal", "message": "internal error"}})
@@ -224,19 +226,19 @@ pub(super) async fn handle(state: &State, mut req: Req) -> Resp {
             resp
         }
         Fault::DuplicateCodeAccepted if is_create => {
-            let resp = forward(state, &req).await;
+            let resp = state.upstream.forward(&req).await;
             let taken = resp.status == 409
                 && resp
                     .json()
                     .is_some_and(|v| v["error"]["code"] == "code_taken");
             if taken {
-                fake_created(state, &req)
+                fake_created(&state, &req)
             } else {
                 resp
             }
         }
         Fault::ExpiryIgnored => {
-            let resp = forward(state, &req).await;
+            let resp = state.upstream.forward(&req).await;
             let Some(code) = redirect_code(&req).filter(|_| resp.status == 410) else {
                 return resp;
             };
@@ -246,14 +248,19 @@ pub(super) async fn handle(state: &State, mut req: Req) -> Resp {
                 headers: Vec::new(),
                 body: None,
             };
-            let link = forward(state, &lookup).await.json().unwrap_or(Value::Null);
+            let link = state
+                .upstream
+                .forward(&lookup)
+                .await
+                .json()
+                .unwrap_or(Value::Null);
             let mut fake = fabricate(&req, 302, None);
             fake.set_header("location", link["url"].as_str().unwrap_or("/"));
             fake.set_header("cache-control", "no-store");
             fake
         }
         Fault::StatsUnsorted if req.method == "GET" && path == "/api/v1/stats" => {
-            let mut resp = forward(state, &req).await;
+            let mut resp = state.upstream.forward(&req).await;
             if let Some(mut body) = resp.json() {
                 if let Some(top) = body.get_mut("top").and_then(Value::as_array_mut) {
                     top.reverse();
@@ -263,13 +270,13 @@ pub(super) async fn handle(state: &State, mut req: Req) -> Resp {
             resp
         }
         Fault::MissingLocation => {
-            let mut resp = forward(state, &req).await;
+            let mut resp = state.upstream.forward(&req).await;
             resp.headers
                 .retain(|(k, _)| !k.eq_ignore_ascii_case("location"));
             resp
         }
         Fault::HtmlErrorBodies => {
-            let mut resp = forward(state, &req).await;
+            let mut resp = state.upstream.forward(&req).await;
             if resp.status >= 400 {
                 resp.set_header("content-type", "text/html; charset=utf-8");
                 resp.body = format!("<html><body><h1>Error {}</h1></body></html>", resp.status)
@@ -289,12 +296,12 @@ pub(super) async fn handle(state: &State, mut req: Req) -> Resp {
                     format!("{path}?{}", kept.join("&"))
                 };
             }
-            forward(state, &req).await
+            state.upstream.forward(&req).await
         }
         Fault::DeleteDoesNotDelete
         | Fault::PageSkipsItem
         | Fault::DuplicateCodeAccepted
         | Fault::StatsUnsorted
-        | Fault::LimitIgnored => forward(state, &req).await,
+        | Fault::LimitIgnored => state.upstream.forward(&req).await,
     }
 }
