@@ -16,16 +16,24 @@ pub fn admin_key() -> &'static str {
     KEY.get_or_init(|| shortlink::keys::ApiKey::generate().reveal())
 }
 
-/// An HTTP client that presents the admin key and never follows redirects.
-pub fn admin_client() -> reqwest::ClientBuilder {
+/// A client builder that presents `key` (when given, as a sensitive
+/// header) and never follows redirects; the in-process tests' clients too.
+pub fn client_presenting(key: Option<&str>) -> reqwest::ClientBuilder {
     let mut headers = reqwest::header::HeaderMap::new();
-    let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", admin_key()))
-        .expect("a key is a valid header value");
-    value.set_sensitive(true);
-    headers.insert(reqwest::header::AUTHORIZATION, value);
+    if let Some(key) = key {
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {key}"))
+            .expect("a key is a valid header value");
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
     reqwest::Client::builder()
         .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())
+}
+
+/// An HTTP client that presents the admin key and never follows redirects.
+pub fn admin_client() -> reqwest::ClientBuilder {
+    client_presenting(Some(admin_key()))
 }
 
 pub fn free_port() -> u16 {

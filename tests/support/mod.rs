@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod auth_proxy;
+pub mod binary;
 pub mod faulty_proxy;
 pub mod mariadb;
 pub mod nginx;
@@ -169,16 +170,7 @@ pub async fn spawn_with(db: TestDb, figment: Figment) -> TestApp {
 
 /// A test client (no redirects followed, 30 s timeout) presenting `key`.
 pub fn client_with_key(key: Option<&str>) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    if let Some(key) = key {
-        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {key}"))
-            .expect("a key is a valid header value");
-        value.set_sensitive(true);
-        headers.insert(reqwest::header::AUTHORIZATION, value);
-    }
-    reqwest::Client::builder()
-        .default_headers(headers)
-        .redirect(reqwest::redirect::Policy::none())
+    binary::client_presenting(key)
         .timeout(std::time::Duration::from_secs(30))
         .build()
         .expect("build the test HTTP client")
