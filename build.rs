@@ -17,6 +17,28 @@ fn main() {
         sha.unwrap_or_else(|| "unknown".into())
     );
     println!("cargo:rerun-if-env-changed=SHORTLINK_GIT_SHA");
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/refs/heads");
+    // HEAD and the branch it names, where git keeps them: not `.git/...`,
+    // which in a worktree is a file (a path that does not exist makes cargo
+    // rerun this on every build: a rebuild and a "changed" deploy each
+    // time), and not all of refs/heads, which other branches' commits touch.
+    let branch = git(&["symbolic-ref", "-q", "HEAD"]);
+    let watched = [Some("HEAD".to_owned()), branch]
+        .into_iter()
+        .flatten()
+        .filter_map(|name| git(&["rev-parse", "--path-format=absolute", "--git-path", &name]))
+        .filter(|path| std::path::Path::new(path).exists())
+        .collect::<Vec<_>>();
+    if watched.is_empty() {
+        println!("cargo:rerun-if-changed=.git/HEAD");
+    }
+    for path in watched {
+        println!("cargo:rerun-if-changed={path}");
+    }
+}
+
+fn git(args: &[&str]) -> Option<String> {
+    let out = Command::new("git").args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }

@@ -120,11 +120,12 @@ pub fn database_figment(figment: &Figment, backend: Backend, workers: usize) -> 
 }
 
 /// Where a backend points when no configuration names a database: the SQLite
-/// file of a fresh checkout, and the MySQL database the Ansible role creates.
+/// file of a fresh checkout, and the MySQL and PostgreSQL databases the Ansible roles create.
 fn default_url(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => "sqlite://data/shortlink.db",
         Backend::Mysql => "mysql://shortlink@127.0.0.1:3306/shortlink",
+        Backend::Postgres => "postgres://shortlink@127.0.0.1:5432/shortlink",
         Backend::Memory => "",
     }
 }

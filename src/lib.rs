@@ -8,7 +8,7 @@
 //! - [`domain`]    parsed values: codes, target URLs, cursors, timestamps, links
 //! - [`keys`]      API keys: format, hashing, verification (not enforced yet)
 //! - [`cli`]       `shortlink keys …`, and serving when no command is given
-//! - [`store`]     the `Store` trait and its memory, SQLite and MySQL backends
+//! - [`store`]     the `Store` trait and its memory, SQLite, MySQL and PostgreSQL backends
 //! - [`error`]     the one API error type and its JSON body
 //! - [`telemetry`] tracing set-up and Prometheus metrics
 //! - [`drain`]     when a stopping server has nothing left to finish

@@ -12,7 +12,9 @@ use crate::domain::now;
 use crate::http::{self, App};
 use crate::keys::{KeyRecord, Role};
 use crate::store::hit_buffer::HitBuffer;
-use crate::store::{mask_password, Backend, MemoryStore, MySqlStore, SqliteStore, Store};
+use crate::store::{
+    mask_password, Backend, MemoryStore, MySqlStore, PostgresStore, SqliteStore, Store,
+};
 use crate::telemetry::Metrics;
 
 /// The whole service, configured by `figment` (normally `rocket::Config::figment()`).
@@ -151,6 +153,13 @@ pub async fn open(figment: &Figment, settings: &Settings) -> Result<Arc<dyn Stor
             async {
                 let pool = <sqlx::MySqlPool as Pool>::init(&db).await?;
                 Ok(Arc::new(MySqlStore::new(pool).await?) as Arc<dyn Store>)
+            }
+            .await
+        }
+        Backend::Postgres => {
+            async {
+                let pool = <sqlx::PgPool as Pool>::init(&db).await?;
+                Ok(Arc::new(PostgresStore::new(pool).await?) as Arc<dyn Store>)
             }
             .await
         }

@@ -5,7 +5,7 @@ use rocket::serde::json::{json, Json, Value};
 use rocket::State;
 
 use crate::http::App;
-use crate::telemetry::Metrics;
+use crate::telemetry::{readiness, Metrics};
 
 /// Liveness only: it never touches the store, so a database outage does not
 /// get the process restarted by a supervisor.
@@ -40,13 +40,15 @@ pub fn version(app: &State<App>) -> Json<Value> {
 }
 
 #[rocket::get("/metrics")]
-pub fn metrics(app: &State<App>, metrics: &State<Metrics>) -> (ContentType, String) {
+pub async fn metrics(app: &State<App>, metrics: &State<Metrics>) -> (ContentType, String) {
     let prometheus =
         ContentType::new("text", "plain").with_params([("version", "0.0.4"), ("charset", "utf-8")]);
-    (
-        prometheus,
-        metrics.render(app.store.pool_stats(), app.store.backend()),
-    )
+    // The check /readyz makes, so an alert on readiness needs no prober.
+    let ready = app.call(app.store.ping()).await.is_ok();
+    let pool = app.store.pool_stats();
+    let mut body = metrics.render(pool, app.store.backend());
+    readiness::render(&mut body, ready, pool.and_then(|p| p.writer_up));
+    (prometheus, body)
 }
 
 #[rocket::get("/openapi.json")]

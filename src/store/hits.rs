@@ -10,10 +10,9 @@
 
 use std::collections::BTreeMap;
 
-use tokio::sync::{mpsc, oneshot};
-
 use crate::domain::{Code, TargetUrl};
-use crate::store::{classify, Hit, StoreError, StoreResult};
+use crate::store::sql_row::placeholders;
+use crate::store::Hit;
 
 /// One redirect waiting for its hit: the link and the time it was asked.
 #[derive(Debug, Clone)]
@@ -24,9 +23,9 @@ pub(crate) struct Pending {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct TargetRow {
-    code: String,
-    url: String,
-    expires_at: Option<i64>,
+    pub code: String,
+    pub url: String,
+    pub expires_at: Option<i64>,
 }
 
 /// Reads the group's links (locking them, with MySQL's `FOR UPDATE` as
@@ -53,6 +52,7 @@ where
     let sql = format!(
         "SELECT code, url, expires_at FROM links WHERE code IN ({marks}) ORDER BY code{lock}"
     );
+    let sql = placeholders::<DB>(&sql);
     let mut query = sqlx::query_as::<DB, TargetRow>(&sql);
     for code in &codes {
         query = query.bind(*code);
@@ -64,8 +64,67 @@ where
         .map(|t| (t.code.clone(), t))
         .collect();
 
+    let (answers, counted) = tally(pending, &targets);
+    match counted.len() {
+        0 => {}
+        1 => {
+            let (code, (n, last)) = counted.into_iter().next().expect("one link");
+            add::<DB>(conn, code, n, last).await?;
+        }
+        _ => add_many::<DB>(conn, &counted).await?,
+    }
+    Ok(answers)
+}
+
+/// The hits of several links in one `UPDATE`: a statement per link made a
+/// group's time grow with its links, one round trip each on MySQL, while
+/// the rest of the service's redirects queued behind it.
+async fn add_many<DB>(
+    conn: &mut DB::Connection,
+    counted: &BTreeMap<&str, (i64, i64)>,
+) -> sqlx::Result<()>
+where
+    DB: sqlx::Database,
+    for<'q> <DB as sqlx::database::HasArguments<'q>>::Arguments: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    // SQLite's two-argument MAX is MySQL's and PostgreSQL's GREATEST.
+    let greatest = if DB::NAME == "SQLite" {
+        "MAX"
+    } else {
+        "GREATEST"
+    };
+    let hits = " WHEN ? THEN ?".repeat(counted.len());
+    let last =
+        format!(" WHEN ? THEN {greatest}(COALESCE(last_hit_at, ?), ?)").repeat(counted.len());
+    let marks = vec!["?"; counted.len()].join(", ");
+    let sql = format!(
+        "UPDATE links SET hits = hits + CASE code{hits} END, \
+         last_hit_at = CASE code{last} END WHERE code IN ({marks})"
+    );
+    let sql = placeholders::<DB>(&sql);
+    let mut query = sqlx::query::<DB>(&sql);
+    for (code, (n, _)) in counted {
+        query = query.bind(*code).bind(*n);
+    }
+    for (code, (_, at)) in counted {
+        query = query.bind(*code).bind(*at).bind(*at);
+    }
+    for code in counted.keys() {
+        query = query.bind(*code);
+    }
+    query.execute(&mut *conn).await.map(drop)
+}
+
+/// Each redirect's answer from its link as read, and per live link the
+/// redirects to count and the latest time among them.
+pub(crate) fn tally<'p>(
+    pending: &'p [Pending],
+    targets: &BTreeMap<String, TargetRow>,
+) -> (Vec<Hit>, BTreeMap<&'p str, (i64, i64)>) {
     let mut answers = Vec::with_capacity(pending.len());
-    // Per live link: redirects counted and the latest time among them.
     let mut counted: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
     for p in pending {
         let answer = match targets.get(p.code.as_str()) {
@@ -80,11 +139,13 @@ where
         };
         answers.push(answer);
     }
-    for (code, (n, last)) in counted {
-        add::<DB>(conn, code, n, last).await?;
-    }
-    Ok(answers)
+    (answers, counted)
 }
+
+/// `n` more hits on a code, the last at a time unless a later one is stored.
+const ADD: &str = "UPDATE links SET hits = hits + ?, \
+     last_hit_at = CASE WHEN last_hit_at IS NULL OR last_hit_at < ? THEN ? ELSE last_hit_at END \
+     WHERE code = ?";
 
 /// `n` more hits on `code`, the last at `last` unless a later one is stored.
 pub(crate) async fn add<DB>(
@@ -100,89 +161,13 @@ where
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
 {
-    sqlx::query::<DB>(
-        "UPDATE links SET hits = hits + ?, \
-         last_hit_at = CASE WHEN last_hit_at IS NULL OR last_hit_at < ? THEN ? ELSE last_hit_at END \
-         WHERE code = ?",
-    )
-    .bind(n)
-    .bind(last)
-    .bind(last)
-    .bind(code)
-    .execute(&mut *conn)
-    .await
-    .map(drop)
-}
-
-/// Redirects waiting at most per MySQL group, as in SQLite's writer.
-const MAX_GROUP: usize = 256;
-/// Redirects queued beyond this wait to be queued.
-const QUEUE: usize = 1024;
-
-type Reply = oneshot::Sender<StoreResult<Hit>>;
-
-/// MySQL's group commit of hits: one task takes every redirect waiting at
-/// that moment and counts them in one transaction ([`count`], rows locked
-/// `FOR UPDATE`), then answers them all after COMMIT. Without it each
-/// redirect of a hot link committed alone and waited for the previous one's
-/// row lock and fsync.
-pub(crate) struct MySqlHits {
-    queue: mpsc::Sender<(Pending, Reply)>,
-}
-
-impl MySqlHits {
-    /// Starts the task on the current Tokio runtime; it ends with the pool.
-    pub(crate) fn start(pool: sqlx::MySqlPool) -> MySqlHits {
-        let (queue, jobs) = mpsc::channel(QUEUE);
-        tokio::spawn(run_mysql(pool, jobs));
-        MySqlHits { queue }
-    }
-
-    pub(crate) async fn hit(&self, code: &Code, now: i64) -> StoreResult<Hit> {
-        let (reply, answer) = oneshot::channel();
-        let stopped = || StoreError::Unavailable("the hit counter has stopped".into());
-        let pending = Pending {
-            code: code.clone(),
-            now,
-        };
-        self.queue
-            .send((pending, reply))
-            .await
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
-    }
-}
-
-async fn run_mysql(pool: sqlx::MySqlPool, mut queue: mpsc::Receiver<(Pending, Reply)>) {
-    let mut jobs = Vec::with_capacity(MAX_GROUP);
-    while queue.recv_many(&mut jobs, MAX_GROUP).await > 0 {
-        // A caller that gave up (store timeout) before its group began is
-        // not counted behind its back.
-        jobs.retain(|(_, reply)| !reply.is_closed());
-        if jobs.is_empty() {
-            continue;
-        }
-        let (pending, replies): (Vec<Pending>, Vec<Reply>) = jobs.drain(..).unzip();
-        let counted = async {
-            let mut tx = pool.begin().await?;
-            let hits = count::<sqlx::MySql>(&mut tx, &pending, " FOR UPDATE").await?;
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(hits)
-        }
-        .await;
-        match counted {
-            Ok(hits) => {
-                for (reply, hit) in replies.into_iter().zip(hits) {
-                    let _ = reply.send(Ok(hit));
-                }
-            }
-            Err(e) => {
-                let e = classify(e);
-                tracing::warn!(error = %e, redirects = replies.len(), "hit group rolled back");
-                for reply in replies {
-                    let _ = reply.send(Err(e.copy()));
-                }
-            }
-        }
-    }
+    let sql = placeholders::<DB>(ADD);
+    sqlx::query::<DB>(&sql)
+        .bind(n)
+        .bind(last)
+        .bind(last)
+        .bind(code)
+        .execute(&mut *conn)
+        .await
+        .map(drop)
 }

@@ -1,4 +1,4 @@
-//! The API-key statements both SQL backends share, and the row they read.
+//! The API-key statements SQL backends share, and the row they read.
 //! Every statement is read to the end (`fetch_all`), which SQLite needs
 //! (`sqlite/mod.rs`).
 
@@ -44,7 +44,7 @@ pub(crate) fn records(rows: Vec<KeyRow>) -> crate::store::StoreResult<Vec<KeyRec
         .collect()
 }
 
-/// The statements, the same on SQLite and MySQL; each backend binds them
+/// The statements, the same on every SQL backend; each backend binds them
 /// (`id, name, role, secret_sha256, created_at` / `revoked_at, id`).
 pub(crate) const INSERT: &str =
     "INSERT INTO api_keys (id, name, role, secret_sha256, created_at) VALUES (?, ?, ?, ?, ?)";
@@ -82,7 +82,8 @@ where
         &self,
         id: &KeyId,
     ) -> crate::store::StoreResult<Option<KeyRecord>> {
-        let rows: Vec<KeyRow> = sqlx::query_as(&find_sql())
+        let sql = find_sql();
+        let rows: Vec<KeyRow> = sqlx::query_as(&crate::store::sql_row::placeholders::<DB>(&sql))
             .bind(id.as_str())
             .fetch_all(self.0)
             .await
@@ -91,7 +92,7 @@ where
     }
 }
 
-/// Stores a new key, on a pool (MySQL) or on the SQLite writer's connection.
+/// Stores a new key, on a pool (MySQL, PostgreSQL) or on the SQLite writer's connection.
 pub(crate) async fn insert<'c, E, DB>(executor: E, key: &KeyRecord) -> sqlx::Result<()>
 where
     E: sqlx::Executor<'c, Database = DB>,
@@ -101,7 +102,7 @@ where
     for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    sqlx::query(INSERT)
+    sqlx::query(&crate::store::sql_row::placeholders::<DB>(INSERT))
         .bind(key.id.as_str())
         .bind(key.name.as_str())
         .bind(key.role.as_str())

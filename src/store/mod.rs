@@ -1,10 +1,14 @@
 //! Persistence behind one trait: the handlers never know which backend runs.
 
 pub mod hit_buffer;
+mod hit_groups;
 mod hits;
 mod keys_sql;
 mod memory;
 mod mysql;
+mod mysql_hits;
+mod postgres;
+mod postgres_hits;
 mod sql_row;
 mod sqlite;
 
@@ -15,6 +19,7 @@ use crate::keys::{KeyId, KeyRecord, Scope};
 
 pub use memory::MemoryStore;
 pub use mysql::MySqlStore;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// Which storage runs; read once from the Rocket profile's `backend` key.
@@ -24,6 +29,7 @@ pub enum Backend {
     Memory,
     Sqlite,
     Mysql,
+    Postgres,
 }
 
 impl Backend {
@@ -32,6 +38,7 @@ impl Backend {
             Backend::Memory => "memory",
             Backend::Sqlite => "sqlite",
             Backend::Mysql => "mysql",
+            Backend::Postgres => "postgres",
         }
     }
 }
@@ -124,6 +131,8 @@ pub struct PoolStats {
     pub max: u32,
     /// Only SQLite commits writes in groups.
     pub write_groups: Option<WriteGroups>,
+    /// Only SQLite: whether its writer task still runs (it ends only by panicking).
+    pub writer_up: Option<bool>,
 }
 
 /// Transactions committed by a group-committing writer, and the writes in them.
@@ -140,6 +149,7 @@ impl PoolStats {
             idle: pool.num_idle(),
             max: pool.options().get_max_connections(),
             write_groups: None,
+            writer_up: None,
         }
     }
 }
@@ -229,8 +239,12 @@ pub(crate) fn classify(e: sqlx::Error) -> StoreError {
 }
 
 /// Database errors that describe the server's state, not the statement:
-/// busy/locked/read-only/full SQLite files, and MySQL going away or read-only.
+/// busy/locked/read-only/full SQLite files, MySQL going away or read-only,
+/// PostgreSQL shutting down, full, or aborting a transaction to be retried.
 fn is_transient(db: &dyn sqlx::error::DatabaseError) -> bool {
+    if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        return pg_transient(pg.code());
+    }
     if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
         // 1040 too many connections, 1053 shutdown in progress, 1205 lock wait
         // timeout, 1213 deadlock, 1290 read-only, 1927 connection killed,
@@ -252,6 +266,21 @@ fn is_transient(db: &dyn sqlx::error::DatabaseError) -> bool {
     false
 }
 
+/// SQLSTATEs of a server that cannot answer now, not of a wrong statement.
+fn pg_transient(sqlstate: &str) -> bool {
+    matches!(
+        sqlstate,
+        // serialization_failure, deadlock_detected
+        "40001" | "40P01"
+        // read_only_sql_transaction (a standby), lock_not_available
+        | "25006" | "55P03"
+        // insufficient_resources, disk_full, out_of_memory, too_many_connections
+        | "53000" | "53100" | "53200" | "53300"
+        // admin_shutdown, crash_shutdown, cannot_connect_now
+        | "57P01" | "57P02" | "57P03"
+    ) || sqlstate.starts_with("08") // connection_exception and its subclasses
+}
+
 /// A URL with its password replaced, fit for a log line.
 pub fn mask_password(raw: &str) -> String {
     match url::Url::parse(raw) {
@@ -265,7 +294,18 @@ pub fn mask_password(raw: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::mask_password;
+    use super::{mask_password, pg_transient};
+
+    #[test]
+    fn postgres_retryable_states_are_transient() {
+        for state in ["40001", "40P01", "57P01", "08006", "53300"] {
+            assert!(pg_transient(state), "{state}");
+        }
+        // unique_violation (a 409) and syntax_error (a 500) are not.
+        for state in ["23505", "42601"] {
+            assert!(!pg_transient(state), "{state}");
+        }
+    }
 
     #[test]
     fn masks_only_the_password() {

@@ -8,20 +8,22 @@ use sqlx::MySqlPool;
 use super::{classify, Backend, Counted, Hit, LinkPatch, PoolStats, Store, StoreResult, Target};
 use crate::domain::{Code, Cursor, Link, NewLink, Page, Stats, TargetUrl};
 use crate::keys::{KeyId, KeyRecord, Scope};
-use crate::store::hits::{self, MySqlHits};
+use crate::store::hit_groups::GroupedHits;
+use crate::store::hits;
 use crate::store::keys_sql;
+use crate::store::mysql_hits::MySqlGroups;
 use crate::store::sql_row::{and_owner, bind_scope, where_owner, SharedReads};
 
 pub struct MySqlStore {
     pool: MySqlPool,
-    hits: MySqlHits,
+    hits: GroupedHits,
 }
 
 impl MySqlStore {
     /// Applies the embedded migrations, then serves from the pool.
     pub async fn new(pool: MySqlPool) -> anyhow::Result<Self> {
         sqlx::migrate!("migrations/mysql").run(&pool).await?;
-        let hits = MySqlHits::start(pool.clone());
+        let hits = GroupedHits::start(MySqlGroups(pool.clone()));
         Ok(MySqlStore { pool, hits })
     }
 }

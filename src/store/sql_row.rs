@@ -1,5 +1,7 @@
-//! The row shape both SQL backends select, its conversion to a `Link`, and
-//! the reads whose SQL the two share.
+//! The row shape the SQL backends select, its conversion to a `Link`, and
+//! the reads whose SQL they share.
+
+use std::borrow::Cow;
 
 use crate::domain::{Code, Cursor, Link, Page, TargetUrl};
 use crate::keys::{KeyId, Scope};
@@ -7,6 +9,26 @@ use crate::keys::{KeyId, Scope};
 /// The columns `LinkRow` reads, in its order.
 pub(crate) const COLUMNS: &str =
     "id, code, url, hits, created_at, last_hit_at, expires_at, owner_key_id";
+
+/// The SQL as `DB` spells it. The shared statements are written with `?`
+/// placeholders (SQLite, MySQL); PostgreSQL numbers its own (`$1`, `$2`, …).
+/// No shared statement has a `?` anywhere but in a placeholder.
+pub(crate) fn placeholders<DB: sqlx::Database>(sql: &str) -> Cow<'_, str> {
+    if DB::NAME != "PostgreSQL" {
+        return Cow::Borrowed(sql);
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// The condition a scope adds after a `WHERE …`; its one placeholder, when
 /// there is one, is bound last (`bind_scope`).
@@ -94,7 +116,7 @@ impl From<LinkRow> for Link {
     }
 }
 
-/// The reads whose SQL is the same on SQLite and MySQL, on either pool.
+/// The reads whose SQL is the same on every SQL backend, on any pool.
 /// Every statement is read to the end (`fetch_all`), which SQLite needs
 /// (`sqlite/mod.rs`).
 pub(crate) struct SharedReads<'p, DB: sqlx::Database>(pub &'p sqlx::Pool<DB>);
@@ -111,7 +133,10 @@ where
 {
     /// The cheapest round trip: does the database answer at all?
     pub(crate) async fn ping(&self) -> sqlx::Result<()> {
-        sqlx::query("SELECT 1").execute(self.0).await.map(drop)
+        sqlx::query::<DB>("SELECT 1")
+            .execute(self.0)
+            .await
+            .map(drop)
     }
 
     /// One keyset page, newest first; one row more than `limit` is read so
@@ -128,6 +153,7 @@ where
              ORDER BY created_at DESC, id DESC LIMIT ?",
             and_owner(scope)
         );
+        let sql = placeholders::<DB>(&sql);
         let query = sqlx::query_as(&sql)
             .bind(after.created_at)
             .bind(after.created_at)
@@ -148,6 +174,7 @@ where
             "SELECT {COLUMNS} FROM links WHERE code = ?{}",
             and_owner(scope)
         );
+        let sql = placeholders::<DB>(&sql);
         let rows: Vec<LinkRow> = bind_scope(sqlx::query_as(&sql).bind(code.as_str()), scope)
             .fetch_all(self.0)
             .await?;
@@ -156,11 +183,12 @@ where
 
     /// Where a redirect of `code` goes, counting nothing.
     pub(crate) async fn target(&self, code: &Code) -> sqlx::Result<Option<crate::store::Target>> {
-        let rows: Vec<(String, Option<i64>)> =
-            sqlx::query_as("SELECT url, expires_at FROM links WHERE code = ?")
-                .bind(code.as_str())
-                .fetch_all(self.0)
-                .await?;
+        let rows: Vec<(String, Option<i64>)> = sqlx::query_as(&placeholders::<DB>(
+            "SELECT url, expires_at FROM links WHERE code = ?",
+        ))
+        .bind(code.as_str())
+        .fetch_all(self.0)
+        .await?;
         Ok(rows
             .into_iter()
             .next()
@@ -176,6 +204,7 @@ where
             "SELECT {COLUMNS} FROM links{} ORDER BY hits DESC, id DESC LIMIT ?",
             where_owner(scope)
         );
+        let sql = placeholders::<DB>(&sql);
         let rows: Vec<LinkRow> = bind_scope(sqlx::query_as(&sql), scope)
             .bind(i64::from(top))
             .fetch_all(self.0)

@@ -8,21 +8,21 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::OnceLock;
 
+use super::line_buffer::LineBuffer;
 use rocket::http::Method;
 use tracing::Level;
-use tracing_appender::non_blocking::NonBlocking;
 
 pub const TARGET: &str = "shortlink::access";
 
 struct Sink {
-    writer: NonBlocking,
+    writer: LineBuffer,
     json: bool,
 }
 
 static SINK: OnceLock<Sink> = OnceLock::new();
 
 /// Called once by `init_logging` with the writer the other lines use.
-pub(super) fn install(writer: NonBlocking, json: bool) {
+pub(super) fn install(writer: LineBuffer, json: bool) {
     let _ = SINK.set(Sink { writer, json });
 }
 

@@ -2,14 +2,15 @@
 //! (`metrics`).
 
 pub mod access;
+mod line_buffer;
 mod metrics;
+pub mod readiness;
 
 pub use metrics::{InFlight, Metrics, UNMATCHED};
 
 use std::io::IsTerminal;
 
 use tracing::{Level, Metadata};
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -26,30 +27,20 @@ const QUIETER: [(&str, &str); 3] = [
     ("sqlx", "sqlx=warn"),
 ];
 
-/// Lines the log writer may queue before a request thread waits for it.
-const QUEUED_LINES: usize = 64 * 1024;
-
 /// Installs the global subscriber: `SHORTLINK_LOG` is an EnvFilter directive
 /// (default `info`, Rocket and sqlx at `warn`), `SHORTLINK_LOG_FORMAT=json` switches to one JSON object per line.
 ///
 /// Lines are formatted on the request's thread and written by one writer
-/// thread (tracing-appender), which drains every queued line into one
-/// buffered write: the access log no longer costs a locked `write(2)` per
-/// request. Not lossy: when the queue is full, requests wait rather than
-/// lose lines. The returned guard flushes what is queued when dropped; a
-/// SIGKILL loses at most the lines still queued.
-pub fn init_logging() -> WorkerGuard {
+/// thread in batches (`line_buffer`): the access log no longer costs a
+/// `write(2)` per request, nor a wake-up of another thread. Not lossy: when
+/// the buffer is full, requests wait rather than lose lines. The returned
+/// guard writes what is buffered when dropped; a SIGKILL loses at most the
+/// lines of the last 20 ms.
+pub fn init_logging() -> line_buffer::Guard {
     let asked = std::env::var("SHORTLINK_LOG").unwrap_or_else(|_| "info".to_owned());
     let filter = log_filter(&asked);
     let json = std::env::var("SHORTLINK_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
-    let (writer, guard) = NonBlockingBuilder::default()
-        .lossy(false)
-        .buffered_lines_limit(QUEUED_LINES)
-        .thread_name("shortlink-log")
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stdout(),
-        ));
+    let (writer, guard) = line_buffer::LineBuffer::start(std::io::stdout());
     access::install(writer.clone(), json);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -154,7 +154,7 @@ pub fn all() -> Value {
                 "name": { "type": "string" },
                 "version": { "type": "string" },
                 "git_sha": { "type": "string" },
-                "backend": { "type": "string", "enum": ["memory", "sqlite", "mysql"] }
+                "backend": { "type": "string", "enum": ["memory", "sqlite", "mysql", "postgres"] }
             }
         }
     })

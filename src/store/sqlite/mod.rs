@@ -9,8 +9,7 @@
 //! on its pooled connection, so another request misses a write it was told
 //! succeeded (sqlx#2543, fixed only in 0.8). Reading to the end finishes it.
 
-use sqlx::sqlite::SqlitePoolOptions;
-use sqlx::SqlitePool;
+use sqlx::{ConnectOptions, SqlitePool};
 
 mod writer;
 
@@ -42,12 +41,8 @@ impl SqliteStore {
             tracing::warn!(journal_mode = %mode, "SQLite did not switch to WAL");
         }
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        // Same file, busy timeout and acquire timeout as the read pool.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(pool.options().get_acquire_timeout())
-            .connect_with((*pool.connect_options()).clone())
-            .await?;
+        // Same file and busy timeout as the read pool.
+        let writer = pool.connect_options().connect().await?;
         Ok(SqliteStore {
             pool,
             writes: GroupCommit::start(writer),
@@ -166,6 +161,7 @@ impl Store for SqliteStore {
     fn pool_stats(&self) -> Option<PoolStats> {
         Some(PoolStats {
             write_groups: Some(self.writes.stats()),
+            writer_up: Some(self.writes.is_running()),
             ..PoolStats::of(&self.pool)
         })
     }
@@ -198,9 +194,12 @@ mod tests {
         let pool = SqlitePool::connect_with(options).await.unwrap();
         let store = SqliteStore::new(pool).await.unwrap();
         assert!(store.ping().await.is_ok());
+        assert_eq!(store.pool_stats().and_then(|p| p.writer_up), Some(true));
         store.writes.kill();
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         let ping = store.ping().await;
         assert!(matches!(ping, Err(StoreError::Unavailable(_))), "{ping:?}");
+        // `shortlink_db_writer_up` on /metrics reads this.
+        assert_eq!(store.pool_stats().and_then(|p| p.writer_up), Some(false));
     }
 }

@@ -15,18 +15,16 @@
 //! written and nobody is told a write succeeded that did not.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use sqlx::error::ErrorKind;
-use sqlx::{Connection, SqliteConnection, SqlitePool};
-use tokio::sync::{mpsc, oneshot};
+use sqlx::{Connection, SqliteConnection};
+use tokio::sync::{mpsc, oneshot, watch};
 
-use super::first;
+use self::statements::{add_hits, create_key, delete, insert, revoke_key, update};
 use crate::domain::{Code, Link, NewLink, TargetUrl};
 use crate::keys::{KeyId, KeyRecord, Scope};
 use crate::store::hits::{self, Pending};
-use crate::store::keys_sql;
-use crate::store::sql_row::{and_owner, bind_scope, LinkRow, COLUMNS};
 use crate::store::{classify, Counted, Hit, LinkPatch, StoreError, StoreResult, WriteGroups};
 
 /// Writes per transaction at most, so one group's wait stays short.
@@ -59,11 +57,13 @@ enum Answer {
 }
 
 pub(super) struct GroupCommit {
-    /// Closed once the writer task has ended, which it does only by panicking:
-    /// every write would then fail, so readiness asks this.
+    /// Closed once the writer task has ended (closed, or panicked): every
+    /// write would then fail, so readiness asks this.
     queue: mpsc::Sender<Job>,
-    /// One connection, held by the writer task only while it runs a group.
-    pool: SqlitePool,
+    /// Tells the task to stop after the group in progress.
+    close: Mutex<Option<oneshot::Sender<()>>>,
+    /// True once the task has ended and its connection is closed.
+    ended: watch::Receiver<bool>,
     committed: Arc<Committed>,
     #[cfg(test)]
     task: tokio::task::AbortHandle,
@@ -77,11 +77,16 @@ struct Committed {
 }
 
 impl GroupCommit {
-    /// Starts the writer task on the current Tokio runtime.
-    pub(super) fn start(pool: SqlitePool) -> GroupCommit {
+    /// Starts the writer task on the current Tokio runtime. It owns `conn`
+    /// outright rather than borrowing it from a pool: sqlx's pool pings a
+    /// connection on every acquire and again on every release, which on
+    /// SQLite is two more hand-offs to its worker thread per group.
+    pub(super) fn start(conn: SqliteConnection) -> GroupCommit {
         let (queue, jobs) = mpsc::channel(QUEUE);
+        let (close, closing) = oneshot::channel();
+        let (ended_tx, ended) = watch::channel(false);
         let committed = Arc::new(Committed::default());
-        let task = tokio::spawn(run(pool.clone(), jobs, committed.clone()));
+        let task = tokio::spawn(run(conn, jobs, closing, committed.clone()));
         #[cfg(test)]
         let abort = task.abort_handle();
         // Nobody else awaits the task: without this a panic would go unlogged.
@@ -89,17 +94,19 @@ impl GroupCommit {
             if let Err(e) = task.await {
                 tracing::error!(error = %e, "the SQLite writer stopped; writes fail until restart");
             }
+            let _ = ended_tx.send(true);
         });
         GroupCommit {
             queue,
-            pool,
+            close: Mutex::new(Some(close)),
+            ended,
             committed,
             #[cfg(test)]
             task: abort,
         }
     }
 
-    /// Whether writes can still be committed: false once the writer task died.
+    /// Whether writes can still be committed: false once the writer task ended.
     pub(super) fn is_running(&self) -> bool {
         !self.queue.is_closed()
     }
@@ -126,15 +133,31 @@ impl GroupCommit {
         answer.await.map_err(|_| stopped())?
     }
 
-    /// Waits for the group in progress, then refuses further writes.
+    /// Waits for the group in progress, then refuses further writes and
+    /// closes the connection (checkpointing the WAL).
     pub(super) async fn close(&self) {
-        self.pool.close().await;
+        let close = self.close.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(close) = close {
+            let _ = close.send(());
+        }
+        let mut ended = self.ended.clone();
+        let _ = ended.wait_for(|ended| *ended).await;
     }
 }
 
-async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>, committed: Arc<Committed>) {
+async fn run(
+    mut conn: SqliteConnection,
+    mut queue: mpsc::Receiver<Job>,
+    mut closing: oneshot::Receiver<()>,
+    committed: Arc<Committed>,
+) {
     let mut jobs = Vec::with_capacity(MAX_GROUP);
-    while queue.recv_many(&mut jobs, MAX_GROUP).await > 0 {
+    loop {
+        tokio::select! {
+            biased;
+            _ = &mut closing => break,
+            n = queue.recv_many(&mut jobs, MAX_GROUP) => if n == 0 { break },
+        }
         // A caller that gave up (store timeout, client gone) before its group
         // began is not written behind its back. One whose timeout falls while
         // its group is already committing may still be written: a 503 says
@@ -145,7 +168,7 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>, committed: Arc<Co
         jobs = others;
         let mut group = jobs.drain(..);
         let mut answers = Vec::with_capacity(group.len() + hits.len());
-        match run_group(&pool, hits, &mut group, &mut answers).await {
+        match run_group(&mut conn, hits, &mut group, &mut answers).await {
             Ok(()) => {
                 if !answers.is_empty() {
                     committed.groups.fetch_add(1, Ordering::Relaxed);
@@ -161,6 +184,11 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>, committed: Arc<Co
             }
         }
     }
+    // Writes still queued get "stopped" as their senders drop with `queue`.
+    drop(queue);
+    if let Err(e) = conn.close().await {
+        tracing::warn!(error = %e, "closing the SQLite writer's connection");
+    }
 }
 
 /// Runs the group's statements in one transaction: the redirects' hits
@@ -169,8 +197,14 @@ async fn run(pool: SqlitePool, mut queue: mpsc::Receiver<Job>, committed: Arc<Co
 /// yet run are left in `group`. The writes of one group are concurrent
 /// requests, none answered before COMMIT, so any order among them is one
 /// their clients could have seen.
+///
+/// A group of redirects to one link (a hot link's) needs no transaction:
+/// this connection is the only writer, so nothing changes between the
+/// read of the link and the one `UPDATE` that counts them all, and that
+/// statement commits (and syncs) by itself. Two hand-offs to SQLite's
+/// worker thread instead of four.
 async fn run_group(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     hits: Vec<Job>,
     group: &mut std::vec::Drain<'_, Job>,
     answers: &mut Vec<Answer>,
@@ -178,8 +212,6 @@ async fn run_group(
     if group.len() == 0 && hits.is_empty() {
         return Ok(());
     }
-    let mut conn = pool.acquire().await.map_err(classify)?;
-    let mut tx = conn.begin().await.map_err(classify)?;
     let (pending, replies): (Vec<Pending>, Vec<Reply<Hit>>) = hits
         .into_iter()
         .filter_map(|job| match job {
@@ -187,13 +219,19 @@ async fn run_group(
             _ => None,
         })
         .unzip();
-    if !pending.is_empty() {
-        match hits::count::<sqlx::Sqlite>(&mut tx, &pending, "").await {
-            Ok(results) => {
-                for (reply, hit) in replies.into_iter().zip(results) {
+    if group.len() == 0 && pending.windows(2).all(|w| w[0].code == w[1].code) {
+        // Live for the latest redirect, so for all of them: one statement.
+        let latest = pending.iter().map(|p| p.now).max().unwrap_or_default();
+        match statements::count_live(conn, &pending, latest).await {
+            Ok(Some(url)) => {
+                for reply in replies {
+                    let hit = Hit::Redirect(TargetUrl::from_store(url.clone()));
                     answers.push(Answer::Hit(reply, Ok(hit)));
                 }
+                return Ok(());
             }
+            // Missing, or expired for some of them: sort it out link by link.
+            Ok(None) => return count_hits(conn, &pending, replies, answers).await,
             Err(e) => {
                 let e = classify(e);
                 for reply in replies {
@@ -203,6 +241,10 @@ async fn run_group(
             }
         }
     }
+    let mut tx = conn.begin().await.map_err(classify)?;
+    if !pending.is_empty() {
+        count_hits(&mut tx, &pending, replies, answers).await?;
+    }
     for job in group.by_ref() {
         let (answer, group_failed) = job.run(&mut tx).await;
         answers.push(answer);
@@ -211,6 +253,31 @@ async fn run_group(
         }
     }
     tx.commit().await.map_err(classify)
+}
+
+/// Counts the group's redirects and queues each one's answer; on failure
+/// every one of them gets the error.
+async fn count_hits(
+    conn: &mut SqliteConnection,
+    pending: &[Pending],
+    replies: Vec<Reply<Hit>>,
+    answers: &mut Vec<Answer>,
+) -> StoreResult<()> {
+    match hits::count::<sqlx::Sqlite>(conn, pending, "").await {
+        Ok(results) => {
+            for (reply, hit) in replies.into_iter().zip(results) {
+                answers.push(Answer::Hit(reply, Ok(hit)));
+            }
+            Ok(())
+        }
+        Err(e) => {
+            let e = classify(e);
+            for reply in replies {
+                answers.push(Answer::Hit(reply, Err(e.copy())));
+            }
+            Err(e)
+        }
+    }
 }
 
 /// Splits a statement's outcome into the caller's result and, when the group
@@ -314,76 +381,6 @@ impl Answer {
     }
 }
 
-// Every statement is read to the end with `fetch_all`; see `sqlite/mod.rs`.
-
-async fn insert(
-    conn: &mut SqliteConnection,
-    code: &Code,
-    new: &NewLink,
-) -> sqlx::Result<Option<Link>> {
-    let rows: Vec<LinkRow> = sqlx::query_as(&format!(
-        "INSERT INTO links (code, url, created_at, expires_at, owner_key_id) \
-         VALUES (?, ?, ?, ?, ?) RETURNING {COLUMNS}"
-    ))
-    .bind(code.as_str())
-    .bind(new.url.as_str())
-    .bind(new.created_at)
-    .bind(new.expires_at)
-    .bind(new.owner.as_ref().map(KeyId::as_str))
-    .fetch_all(conn)
-    .await?;
-    Ok(first(rows).map(Link::from))
-}
-
-async fn update(
-    conn: &mut SqliteConnection,
-    code: &Code,
-    patch: &LinkPatch,
-    scope: &Scope,
-) -> sqlx::Result<Option<Link>> {
-    // One statement, so a hit counted earlier in the group is kept.
-    let sql = format!(
-        "UPDATE links SET url = COALESCE(?, url), \
-         expires_at = CASE WHEN ? THEN ? ELSE expires_at END \
-         WHERE code = ?{} RETURNING {COLUMNS}",
-        and_owner(scope)
-    );
-    let query = sqlx::query_as(&sql)
-        .bind(patch.url.as_ref().map(TargetUrl::as_str))
-        .bind(patch.expires_at.is_some())
-        .bind(patch.expires_at.flatten())
-        .bind(code.as_str());
-    let rows: Vec<LinkRow> = bind_scope(query, scope).fetch_all(conn).await?;
-    Ok(first(rows).map(Link::from))
-}
-
-async fn delete(conn: &mut SqliteConnection, code: &Code, scope: &Scope) -> sqlx::Result<bool> {
-    let sql = format!("DELETE FROM links WHERE code = ?{}", and_owner(scope));
-    let done = bind_scope(sqlx::query(&sql).bind(code.as_str()), scope)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() > 0)
-}
-
-async fn add_hits(conn: &mut SqliteConnection, counted: &[Counted]) -> sqlx::Result<bool> {
-    for c in counted {
-        hits::add::<sqlx::Sqlite>(conn, c.code.as_str(), c.n, c.last).await?;
-    }
-    Ok(true)
-}
-
-async fn create_key(conn: &mut SqliteConnection, key: &KeyRecord) -> sqlx::Result<bool> {
-    keys_sql::insert(conn, key).await.map(|()| true)
-}
-
-async fn revoke_key(conn: &mut SqliteConnection, id: &KeyId, now: i64) -> sqlx::Result<bool> {
-    let done = sqlx::query(keys_sql::REVOKE)
-        .bind(now)
-        .bind(id.as_str())
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() > 0)
-}
-
+mod statements;
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{ConnectOptions, SqlitePool};
+
+use crate::domain::TargetUrl;
 
 use super::*;
 
@@ -22,11 +25,7 @@ async fn open(dir: &tempfile::TempDir, busy: Duration) -> (GroupCommit, SqlitePo
         .run(&readers)
         .await
         .unwrap();
-    let writer = SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect_with(options)
-        .await
-        .unwrap();
+    let writer = options.connect().await.unwrap();
     (GroupCommit::start(writer), readers)
 }
 
