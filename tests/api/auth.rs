@@ -81,13 +81,7 @@ async fn every_api_route_refuses_missing_wrong_and_revoked_keys_on_every_backend
             }
         }
         // Nothing was written by any refused request.
-        let stats: Value = app
-            .get("/api/v1/stats")
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let stats = app.stats().await;
         assert_eq!(stats["links"], 0, "{backend}: {stats}");
         app.stop().await;
     }
@@ -147,8 +141,18 @@ async fn public_endpoints_need_no_key() {
 /// the other on its very next request (keys are never cached).
 #[tokio::test]
 async fn a_revocation_holds_at_once_on_every_instance() {
-    let first = spawn_app(Backend::Mysql).await;
-    let second = spawn_on(TestDb::at(Backend::Mysql, first.db_url().to_owned())).await;
+    revocation_holds_on_every_instance(Backend::Mysql).await;
+}
+
+/// The same on one PostgreSQL database.
+#[tokio::test]
+async fn a_revocation_holds_at_once_on_every_postgres_instance() {
+    revocation_holds_on_every_instance(Backend::Postgres).await;
+}
+
+async fn revocation_holds_on_every_instance(backend: Backend) {
+    let first = spawn_app(backend).await;
+    let second = spawn_on(TestDb::at(backend, first.db_url().to_owned())).await;
     let key = first.new_key("shared", "author").await;
     let as_author = client_with_key(Some(&key));
     let res = as_author

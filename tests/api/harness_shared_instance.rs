@@ -40,3 +40,9 @@ async fn shared_instance_sqlite() {
 async fn shared_instance_mysql() {
     whole_catalogue_on_one_server(Backend::Mysql).await;
 }
+
+/// The concurrent catalogue passes on one PostgreSQL server (the test PostgreSQL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_instance_postgres() {
+    whole_catalogue_on_one_server(Backend::Postgres).await;
+}

@@ -126,13 +126,7 @@ async fn buffered_hits_are_exact_after_a_flush_on_every_backend() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
         assert_eq!(app.link("buf").await["hits"], REDIRECTS, "{backend}");
-        let stats: serde_json::Value = app
-            .get("/api/v1/stats")
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let stats = app.stats().await;
         assert_eq!(stats["hits"], REDIRECTS, "{backend}");
         match Arc::try_unwrap(app) {
             Ok(app) => drop(app.stop().await),
@@ -144,7 +138,7 @@ async fn buffered_hits_are_exact_after_a_flush_on_every_backend() {
 /// A graceful stop writes what the buffer holds, with no flush due yet.
 #[tokio::test]
 async fn a_graceful_stop_writes_the_buffered_hits() {
-    for backend in [Backend::Sqlite, Backend::Mysql] {
+    for backend in [Backend::Sqlite, Backend::Mysql, Backend::Postgres] {
         let db = TestDb::fresh(backend).await;
         let figment = test_figment(&db)
             .merge(("hits", "buffered"))

@@ -1,6 +1,7 @@
-//! MySQL going away while the service runs, in the middle of a redirect load:
-//! 503s within the pool timeout, readiness follows the database, the service
-//! recovers by itself, and no redirect a client received goes uncounted.
+//! MySQL or PostgreSQL going away while the service runs, in the middle of a
+//! redirect load: 503s within the pool timeout, readiness follows the
+//! database, the service recovers by itself, and no redirect a client
+//! received goes uncounted.
 
 use crate::support;
 
@@ -9,30 +10,78 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::Connection;
-use support::mariadb::Instance;
-use support::{spawn_with, test_figment, Backend, TestDb};
+use support::{mariadb, postgres};
+use support::{spawn_with, test_figment, Backend, TestApp, TestDb};
 
-/// Stop MariaDB under a running server and its redirect load, then start it
-/// again: no 500, no hang, no restart of the service, and every 302 a client
-/// received is counted, before, during and after the outage.
 /// Redirect clients kept busy through the outage.
 const LOAD_CLIENTS: usize = 4;
 
+/// A database server of the test's own, to stop and start again.
+enum DbServer {
+    Mysql(mariadb::Instance),
+    Postgres(postgres::Instance),
+}
+
+impl DbServer {
+    /// Starts one and creates the database the service will use on it.
+    async fn with_database(backend: Backend) -> (DbServer, TestDb) {
+        match backend {
+            Backend::Mysql => {
+                let mut server = mariadb::Instance::create("outage").expect("a MariaDB datadir");
+                server.start().expect("start MariaDB");
+                let admin = server.admin_url();
+                let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
+                sqlx::query("CREATE DATABASE outage")
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                conn.close().await.unwrap();
+                let db = TestDb::at(backend, format!("{admin}/outage"));
+                (DbServer::Mysql(server), db)
+            }
+            Backend::Postgres => {
+                let mut server = postgres::Instance::create("outage").expect("a PostgreSQL initdb");
+                server.start().expect("start PostgreSQL");
+                let url = postgres::fresh_database_on(&server.admin_url()).await;
+                (DbServer::Postgres(server), TestDb::at(backend, url))
+            }
+            other => panic!("{other} has no database server"),
+        }
+    }
+
+    fn start(&mut self) -> Result<(), String> {
+        match self {
+            DbServer::Mysql(s) => s.start(),
+            DbServer::Postgres(s) => s.start(),
+        }
+    }
+
+    fn stop(&mut self) -> Result<(), String> {
+        match self {
+            DbServer::Mysql(s) => s.stop(),
+            DbServer::Postgres(s) => s.stop(),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_outage_gives_503_and_recovers_without_restart() {
-    let mut db_server = Instance::create("outage").expect("create a MariaDB datadir");
-    db_server.start().expect("start MariaDB");
-    let admin = db_server.admin_url();
-    let mut conn = sqlx::MySqlConnection::connect(&admin).await.unwrap();
-    sqlx::query("CREATE DATABASE outage")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
+    outage_gives_503_and_recovers_without_restart(Backend::Mysql).await;
+}
 
-    let db = TestDb::at(Backend::Mysql, format!("{admin}/outage"));
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_gives_503_and_recovers_without_restart() {
+    outage_gives_503_and_recovers_without_restart(Backend::Postgres).await;
+}
+
+/// Stop the database server under a running service and its redirect load,
+/// then start it again: no 500, no hang, no restart of the service, and
+/// every 302 a client received is counted, before, during and after the outage.
+async fn outage_gives_503_and_recovers_without_restart(backend: Backend) {
+    let (mut db_server, db) = DbServer::with_database(backend).await;
     // A 2 s pool timeout keeps the test short; the default is 5 s.
-    let figment = test_figment(&db).merge(("databases.mysql.connect_timeout", 2));
+    let timeout_key = format!("databases.{}.connect_timeout", backend.name());
+    let figment = test_figment(&db).merge((timeout_key, 2));
     let app = spawn_with(db, figment).await;
     let http = &app.http;
     let created = app
@@ -72,7 +121,7 @@ async fn mysql_outage_gives_503_and_recovers_without_restart() {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    db_server.stop().expect("stop MariaDB");
+    db_server.stop().expect("stop the database server");
 
     for (method, path) in [
         ("GET", "/outage1"),
@@ -115,8 +164,10 @@ async fn mysql_outage_gives_503_and_recovers_without_restart() {
         ready.json::<serde_json::Value>().await.unwrap()["status"],
         "unavailable"
     );
+    // What the monitoring alerts on: the same answer, scraped.
+    assert!(scrape(&app).await.contains("\nshortlink_store_up 0\n"));
 
-    db_server.start().expect("restart MariaDB");
+    db_server.start().expect("restart the database server");
     let back = Instant::now();
     let mut recovered = None;
     while back.elapsed() < Duration::from_secs(30) {
@@ -132,8 +183,9 @@ async fn mysql_outage_gives_503_and_recovers_without_restart() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let recovered = recovered.expect("service not ready within 30 s of MariaDB's return");
-    println!("recovered {recovered:?} after MariaDB accepted connections again");
+    let recovered = recovered.expect("service not ready within 30 s of the database's return");
+    assert!(scrape(&app).await.contains("\nshortlink_store_up 1\n"));
+    println!("{backend}: recovered {recovered:?} after the database accepted connections again");
     assert!(
         recovered < Duration::from_secs(5),
         "recovery took {recovered:?}"
@@ -151,7 +203,7 @@ async fn mysql_outage_gives_503_and_recovers_without_restart() {
             "a redirect hung for {slowest:?}"
         );
     }
-    println!("under load: {found} redirects served, {unavailable} answered 503");
+    println!("{backend} under load: {found} redirects served, {unavailable} answered 503");
     assert!(unavailable > 0, "the load never saw the outage");
     // No 302 a client received may go uncounted. A 503 is in doubt: the
     // database can commit an UPDATE whose reply never arrived (it went down
@@ -163,4 +215,10 @@ async fn mysql_outage_gives_503_and_recovers_without_restart() {
     );
     assert_eq!(app.get("/outage1").await.unwrap().status(), 302);
     app.stop().await;
+}
+
+async fn scrape(app: &TestApp) -> String {
+    let metrics = app.get("/metrics").await.expect("scrape /metrics");
+    assert_eq!(metrics.status(), 200);
+    metrics.text().await.expect("metrics body")
 }

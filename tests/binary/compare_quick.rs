@@ -1,6 +1,6 @@
 //! The quick comparison end to end, through `shortlink-compare`'s library,
 //! on the debug server this test binary was built with: one level, one
-//! repetition, every backend, cut to the shortest run that still has every
+//! repetition, every backend (PostgreSQL's two included), cut to the shortest run that still has every
 //! endpoint of the mix answer on every backend. The files it writes hold
 //! real numbers for every backend, no failed request, the tables, the
 //! charts, a `summary.json` with the keys tools read, the pool sizes the
@@ -17,7 +17,16 @@ use shortlink_compare::admin_key::contains_key_shape;
 use shortlink_compare::Options;
 use shortlink_load::Mix;
 
-const BACKENDS: [&str; 3] = ["memory", "sqlite", "mysql"];
+/// Every backend, each SQL store in both hit modes, and the store it runs.
+const BACKENDS: [(&str, &str); 7] = [
+    ("memory", "memory"),
+    ("sqlite", "sqlite"),
+    ("sqlite-buffered", "sqlite"),
+    ("mysql", "mysql"),
+    ("mysql-buffered", "mysql"),
+    ("postgres", "postgres"),
+    ("postgres-buffered", "postgres"),
+];
 
 fn num(v: &Value, path: &str) -> f64 {
     let mut cur = v;
@@ -44,7 +53,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// A quick comparison of all three backends writes report.md, report.html,
+/// A quick comparison of every backend (both hit modes) writes report.md, report.html,
 /// summary.json and one goose JSON per run, all with positive numbers for
 /// every backend and no failed request.
 #[test]
@@ -56,7 +65,8 @@ fn quick_comparison_reports_every_backend() {
     std::fs::write(
         &config,
         "[sqlite.databases.sqlite]\nmax_connections = 3\n\n\
-         [mysql.databases.mysql]\nmax_connections = 5\n",
+         [mysql.databases.mysql]\nmax_connections = 5\n\n\
+         [postgres.databases.postgres]\nmax_connections = 7\n",
     )
     .expect("write the test Rocket.toml");
     // The quick plan (8 users, 1 repetition) with its run, warm-up and data
@@ -83,7 +93,7 @@ fn quick_comparison_reports_every_backend() {
         outcome.failures
     );
     assert!(
-        started.elapsed() < Duration::from_secs(60),
+        started.elapsed() < Duration::from_secs(90),
         "the quick comparison took {:?}",
         started.elapsed()
     );
@@ -133,7 +143,7 @@ fn quick_comparison_reports_every_backend() {
     assert!(num(&summary, "machine.cores") >= 1.0);
     assert!(num(&summary, "machine.mem_total_mib") > 0.0);
     assert_eq!(summary["plan"]["users"], serde_json::json!([8]));
-    assert_eq!(summary["cells"].as_array().map(Vec::len), Some(3));
+    assert_eq!(summary["cells"].as_array().map(Vec::len), Some(7));
     // Paths as the report shows them: the config lies outside the current
     // directory (its file name), the server wherever the target dir is.
     assert_eq!(summary["plan"]["config"], "Rocket.toml");
@@ -142,11 +152,13 @@ fn quick_comparison_reports_every_backend() {
         server.ends_with("shortlink") && !server.starts_with('/'),
         "server_binary {server}"
     );
-    for (backend, pool) in [
-        ("memory", Value::Null),
-        ("sqlite", 3.into()),
-        ("mysql", 5.into()),
-    ] {
+    for (backend, store) in BACKENDS {
+        let pool = match store {
+            "sqlite" => 3.into(),
+            "mysql" => 5.into(),
+            "postgres" => 7.into(),
+            _ => Value::Null,
+        };
         let cell = summary["cells"]
             .as_array()
             .and_then(|cells| cells.iter().find(|c| c["backend"] == backend))
@@ -160,14 +172,17 @@ fn quick_comparison_reports_every_backend() {
                 per_commit.is_some_and(|n| n > 1.0),
                 "SQLite writes per commit: {per_commit:?}"
             );
+        } else if store == "sqlite" {
+            // Buffered: redirects no longer write, the rest still groups.
+            assert!(per_commit.is_some(), "{backend}: no write groups");
         } else {
             assert_eq!(per_commit, None, "{backend} has no write groups");
         }
     }
     let aggregates = summary["aggregates"].as_array().expect("aggregates");
-    for backend in BACKENDS {
+    for (backend, store) in BACKENDS {
         assert_eq!(
-            summary["versions"][backend]["backend"], backend,
+            summary["versions"][backend]["backend"], store,
             "/version of the {backend} server"
         );
         let a = aggregates
@@ -187,7 +202,8 @@ fn quick_comparison_reports_every_backend() {
         assert_eq!(num(a, "error_rate_pct.median"), 0.0, "{backend}: errors");
         assert_eq!(a["failures"], 0, "{backend}: failed requests");
         assert_eq!(a["hits_reconciled"], true, "{backend}: hits");
-        let has_db = backend == "mysql";
+        // Our own mariadbd's and PostgreSQL's CPU and memory are counted.
+        let has_db = store == "mysql" || store == "postgres";
         assert_eq!(
             !a["db_cpu_ms_per_request"].is_null(),
             has_db,
@@ -212,6 +228,20 @@ fn quick_comparison_reports_every_backend() {
     assert!(findings.iter().any(|f| f
         .as_str()
         .is_some_and(|f| f.contains("sqlite serves") && f.contains("of memory's"))));
+    assert!(
+        findings.iter().any(|f| f
+            .as_str()
+            .is_some_and(|f| f.starts_with("PostgreSQL against MySQL at 8 users"))),
+        "no finding compares PostgreSQL with MySQL: {findings:?}"
+    );
+    for store in ["sqlite", "mysql", "postgres"] {
+        assert!(
+            findings.iter().any(|f| f
+                .as_str()
+                .is_some_and(|f| f.starts_with(&format!("Hit modes on {store} at 8 users")))),
+            "no finding compares {store}'s hit modes: {findings:?}"
+        );
+    }
 
     // runs/: goose's raw JSON report of each run.
     for cell in summary["cells"].as_array().expect("cells") {
@@ -225,7 +255,7 @@ fn quick_comparison_reports_every_backend() {
 
     // report.md: one row per backend with its req/s as a positive number.
     let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
-    for backend in BACKENDS {
+    for (backend, _) in BACKENDS {
         let row = md
             .lines()
             .find(|l| l.starts_with(&format!("| {backend} | 8 |")))
@@ -242,7 +272,7 @@ fn quick_comparison_reports_every_backend() {
         );
     }
     assert!(
-        md.contains("database pool: sqlite 3, mysql 5 connections"),
+        md.contains("database pool: sqlite 3, mysql 5, postgres 7 connections"),
         "report.md does not state the pool sizes the servers ran with"
     );
     assert!(
@@ -264,10 +294,10 @@ fn quick_comparison_reports_every_backend() {
     assert!(html.matches("<svg").count() >= 3, "three charts");
     assert_eq!(
         html.matches("<polyline").count(),
-        6,
+        2 * BACKENDS.len(),
         "one line per backend in two line charts"
     );
-    for backend in BACKENDS {
+    for (backend, _) in BACKENDS {
         assert!(
             html.contains(&format!("<title>{backend} p99:")),
             "{backend}'s p99 bar"
@@ -295,7 +325,7 @@ fn quick_comparison_reports_every_backend() {
     // The agreement reads finished runs back: a run agrees with itself exactly.
     let verdict = shortlink_compare::compare_runs(&dir, &dir, 10.0).expect("compare the run");
     assert!(verdict.agree, "{}", verdict.markdown);
-    for backend in BACKENDS {
+    for (backend, _) in BACKENDS {
         assert!(
             verdict.markdown.contains(&format!("| {backend} | 8 |")),
             "{}",
@@ -303,9 +333,10 @@ fn quick_comparison_reports_every_backend() {
         );
     }
     assert!(
-        verdict
-            .markdown
-            .contains("3 of 3 medians within ±10% (largest change 0.0%)."),
+        verdict.markdown.contains(&format!(
+            "{n} of {n} medians within ±10% (largest change 0.0%).",
+            n = BACKENDS.len()
+        )),
         "{}",
         verdict.markdown
     );

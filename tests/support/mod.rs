@@ -1,5 +1,6 @@
 //! Test support: a real server per test on the backend of choice, each on a
-//! fresh database, plus the throwaway MariaDB the MySQL backend runs against.
+//! fresh database, plus the throwaway MariaDB and PostgreSQL servers the
+//! MySQL and PostgreSQL backends run against.
 #![allow(dead_code)]
 
 pub mod auth_proxy;
@@ -7,6 +8,8 @@ pub mod binary;
 pub mod faulty_proxy;
 pub mod mariadb;
 pub mod nginx;
+pub mod postgres;
+pub mod prometheus;
 pub mod proxy_http;
 
 use rocket::fairing::AdHoc;
@@ -17,7 +20,12 @@ use tokio::task::JoinHandle;
 
 pub use shortlink::store::Backend;
 
-pub const ALL_BACKENDS: [Backend; 3] = [Backend::Memory, Backend::Sqlite, Backend::Mysql];
+pub const ALL_BACKENDS: [Backend; 4] = [
+    Backend::Memory,
+    Backend::Sqlite,
+    Backend::Mysql,
+    Backend::Postgres,
+];
 
 /// A database a server can be started on, and started on again.
 pub struct TestDb {
@@ -29,7 +37,7 @@ pub struct TestDb {
 
 impl TestDb {
     /// A new, empty database: a temporary SQLite file, or a uniquely named
-    /// database on the test MariaDB server.
+    /// database on the test MariaDB or PostgreSQL server.
     pub async fn fresh(backend: Backend) -> TestDb {
         match backend {
             Backend::Memory => TestDb {
@@ -49,6 +57,11 @@ impl TestDb {
             Backend::Mysql => TestDb {
                 backend,
                 url: mariadb::fresh_database().await,
+                _dir: None,
+            },
+            Backend::Postgres => TestDb {
+                backend,
+                url: postgres::fresh_database().await,
                 _dir: None,
             },
         }
@@ -231,5 +244,11 @@ impl TestApp {
             .await
             .expect("GET link");
         res.json().await.expect("link body is JSON")
+    }
+
+    /// `GET /api/v1/stats` as JSON, on the admin key.
+    pub async fn stats(&self) -> serde_json::Value {
+        let res = self.get("/api/v1/stats").await.expect("GET stats");
+        res.json().await.expect("stats body is JSON")
     }
 }

@@ -8,10 +8,12 @@
 //!   (`PR_SET_PDEATHSIG`) and are stopped by PID, never by name.
 //! - [`mariadb`]: a MariaDB server on a temporary datadir and a free port,
 //!   whose datadirs are swept once the process that made them is gone.
+//! - [`postgres`]: the same for PostgreSQL (`postgres::Instance`).
 
 pub mod fd_limit;
 pub mod mariadb;
 pub mod port;
+pub mod postgres;
 pub mod supervise;
 
 pub use fd_limit::raise_fd_limit;

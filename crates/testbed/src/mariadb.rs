@@ -127,7 +127,7 @@ impl Drop for Instance {
 }
 
 /// `<tmp>/<group>`, with the datadirs of dead processes removed.
-fn state_root(group: &str) -> PathBuf {
+pub(crate) fn state_root(group: &str) -> PathBuf {
     let root = std::env::temp_dir().join(group);
     let _ = std::fs::create_dir_all(&root);
     if let Ok(entries) = std::fs::read_dir(&root) {

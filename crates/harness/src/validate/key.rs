@@ -4,6 +4,7 @@
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use super::fields::Fields;
 use super::{error, json_content_type, status, timestamp};
 use crate::apikey::{self, ApiKey};
 use crate::check::Failure;
@@ -39,15 +40,8 @@ pub struct NewKey {
 /// A key resource: exactly the five fields, a 12-character base62 id, a
 /// role of `admin` or `author`, RFC 3339 timestamps.
 pub fn key_item(value: &Value) -> Result<KeyItem, Failure> {
-    let obj = value
-        .as_object()
-        .ok_or_else(|| Failure::new("a key is a JSON object", format!("got {value}")))?;
-    let string = |field: &str| -> Result<String, Failure> {
-        obj.get(field)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| Failure::new(format!("key.{field} is a string"), format!("key {value}")))
-    };
+    let obj = Fields::of("key", value)?;
+    let string = |field: &str| obj.string(field);
     let id = string("id")?;
     ensure!(
         id.len() == apikey::ID_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric()),

@@ -5,6 +5,7 @@ use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::fields::Fields;
 use super::{json_content_type, status};
 use crate::check::Failure;
 use crate::endpoints::link_path;
@@ -75,17 +76,8 @@ pub fn is_valid_code(code: &str) -> bool {
 /// The link object: all seven fields with the right types, a valid code,
 /// `short_url` ending in `/{code}`, timestamps in RFC 3339 `Z` form.
 pub fn link(value: &Value) -> Result<Link, Failure> {
-    let obj = value
-        .as_object()
-        .ok_or_else(|| Failure::new("a link is a JSON object", format!("got {value}")))?;
-    let string = |field: &str| -> Result<String, Failure> {
-        obj.get(field)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| {
-                Failure::new(format!("link.{field} is a string"), format!("link {value}"))
-            })
-    };
+    let obj = Fields::of("link", value)?;
+    let string = |field: &str| obj.string(field);
     let code = string("code")?;
     ensure!(
         is_valid_code(&code),

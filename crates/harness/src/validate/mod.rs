@@ -5,6 +5,7 @@
 //! harness's own discrimination at unit level (the faulty-proxy tests prove
 //! it end to end).
 
+mod fields;
 mod key;
 mod link;
 mod ops;
