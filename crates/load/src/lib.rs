@@ -18,6 +18,8 @@
 //!   flattened `GooseConfiguration`; the threshold shorthands.
 //! - [`reconcile`], [`summary`]: hits before/after, and the run's
 //!   [`LoadSummary`].
+//! - [`server_side`]: with `--prometheus`, the server's figures for the
+//!   run's window, beside the client's.
 //!
 //! Library use (the backend comparison): `run(LoadConfig::new(host).goose([...]))`
 //! in-process, or the binary's `--summary-json FILE`; both give a
@@ -29,6 +31,7 @@ pub mod keys;
 pub mod personas;
 pub mod reconcile;
 pub mod scenarios;
+pub mod server_side;
 pub mod session;
 pub mod summary;
 
@@ -79,6 +82,15 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
         false => None,
     };
 
+    let prometheus = match &config.prometheus {
+        Some(url) => {
+            let prometheus = server_side::Prometheus::new(url)?;
+            server_side::check(&prometheus).await?;
+            Some(prometheus)
+        }
+        None => None,
+    };
+
     let shared = Shared::new(config.hot_links_per_user, access);
     let mut attack = GooseAttack::initialize_with_config(goose_config).map_err(goose_error)?;
     if !config.controller {
@@ -96,6 +108,13 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
             .map_err(goose_error)?;
     }
     let attack = scenarios::register(attack, config.mix, &shared).map_err(goose_error)?;
+    // The mark: every instance scraped after the set-up's requests (the
+    // hits read, the key check), so the counts at it hold those and none of
+    // the run's. Costs up to one scrape interval before the run.
+    let started = match &prometheus {
+        Some(p) => server_side::mark(p).await,
+        None => server_side::prometheus::now(),
+    };
     let metrics = match attack.execute().await {
         Ok(metrics) => metrics,
         // A --threshold failed: goose has written its reports, and the
@@ -104,9 +123,17 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
         Err(e) => return Err(goose_error(e)),
     };
 
+    let ended = server_side::prometheus::now();
+    // Read before the reconciliation and the clean-up, whose requests are
+    // not the run's (the wait for the scrapes also covers the hits' lag).
+    let server_side = match &prometheus {
+        Some(p) => Some(server_side::gather(p, started, ended).await),
+        None => None,
+    };
+
     let reconciliation = match hits_before {
         Some(before) => {
-            let after = reconcile::total_hits(&target).await?;
+            let after = reconcile::settled_hits(&target).await?;
             let redirects_ok = shared.redirects_ok();
             let delta = after as i64 - before as i64;
             Some(Reconciliation {
@@ -152,8 +179,16 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
         author_keys_created,
         author_keys_revoked,
         goose_json_report: report_files.iter().find(|f| f.ends_with(".json")).cloned(),
+        server_side_error: match &server_side {
+            Some(Err(e)) => Some(format!("{e:#}")),
+            _ => None,
+        },
+        server_side: server_side.and_then(Result::ok),
         report_files,
     };
+    if let Some(server) = &summary.server_side {
+        server_side::render::append_to_reports(&summary.report_files, server, &summary.endpoints)?;
+    }
     if let Some(path) = &config.summary_json {
         let json = serde_json::to_vec_pretty(&summary)?;
         std::fs::write(path, json).with_context(|| format!("write {}", path.display()))?;

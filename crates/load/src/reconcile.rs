@@ -23,12 +23,41 @@ pub fn target(host: &str, config: &LoadConfig) -> anyhow::Result<Target> {
 
 /// Total hits as `/api/v1/stats` reports them, validated as stats.
 pub async fn total_hits(target: &Target) -> anyhow::Result<u64> {
+    read_stats(target).await.map(|(hits, _)| hits)
+}
+
+/// Total hits once every hit counted so far is in them: a server that counts
+/// hits in batches says how far behind its stats may be
+/// (`X-Hits-Lag-Max-Ms`), so the count is read again after that long. One
+/// read after the promised bound, no polling until the numbers agree: a
+/// batch that comes later than promised is a mismatch.
+pub async fn settled_hits(target: &Target) -> anyhow::Result<u64> {
+    let (hits, lag) = read_stats(target).await?;
+    match lag {
+        None => Ok(hits),
+        Some(lag) => {
+            tokio::time::sleep(lag + FLUSH_MARGIN).await;
+            total_hits(target).await
+        }
+    }
+}
+
+/// What a flush may take beyond its interval (one batched write).
+const FLUSH_MARGIN: Duration = Duration::from_millis(500);
+
+async fn read_stats(target: &Target) -> anyhow::Result<(u64, Option<Duration>)> {
     let view = target
         .send(Request::get(STATS))
         .await
         .with_context(|| format!("GET {}{STATS}", target.base_url()))?;
     let stats = validate::stats(&view).with_context(|| format!("GET {STATS}"))?;
-    Ok(stats.hits)
+    let lag = match view.header("x-hits-lag-max-ms") {
+        None => None,
+        Some(ms) => Some(Duration::from_millis(ms.trim().parse().with_context(
+            || format!("GET {STATS}: X-Hits-Lag-Max-Ms {ms:?} is not a number of ms"),
+        )?)),
+    };
+    Ok((stats.hits, lag))
 }
 
 /// Deletes the run's hot links: after the hits were read, because total

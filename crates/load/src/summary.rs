@@ -8,6 +8,8 @@ use goose::metrics::{GooseMetrics, GooseRequestMetricTimingData};
 use goose::threshold::ThresholdResult;
 use serde::{Deserialize, Serialize};
 
+use crate::server_side::{render, ServerSide};
+
 /// One endpoint's numbers (or all of them together, named "Aggregated").
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EndpointStats {
@@ -84,6 +86,13 @@ pub struct LoadSummary {
     /// The `.json` one among them: goose's full metrics, for tools that want
     /// more than this summary.
     pub goose_json_report: Option<String>,
+    /// With `--prometheus`: the server's side of the run.
+    #[serde(default)]
+    pub server_side: Option<ServerSide>,
+    /// With `--prometheus`, when Prometheus could not be read after the run
+    /// (the run's own result stands).
+    #[serde(default)]
+    pub server_side_error: Option<String>,
 }
 
 impl LoadSummary {
@@ -150,6 +159,12 @@ impl LoadSummary {
             None => {
                 let _ = writeln!(out, "hit reconciliation: skipped (--no-reconcile)");
             }
+        }
+        if let Some(server) = &self.server_side {
+            out.push_str(&render::text(server, &self.endpoints));
+        }
+        if let Some(e) = &self.server_side_error {
+            let _ = writeln!(out, "server side: not read: {e}");
         }
         if self.author_keys_created > 0 {
             let _ = writeln!(

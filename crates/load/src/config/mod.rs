@@ -96,6 +96,12 @@ pub struct LoadConfig {
     /// system's roots; certificates are always verified)
     #[arg(long, value_name = "PATH", help_heading = OWN)]
     pub ca_cert: Option<PathBuf>,
+    /// The Prometheus that scrapes the target (the monitoring role's, e.g.
+    /// http://127.0.0.1:9090 on the monitoring host): adds the server's
+    /// requests, 5xx ratio and p99 per route, the hosts' CPU and the
+    /// database's queries/s over the run to the summary and the reports
+    #[arg(long, value_name = "URL", help_heading = OWN)]
+    pub prometheus: Option<String>,
     /// --threshold "error-rate<=PCT[ for ENDPOINT]", e.g. 0.1% or 'GET /{code}=0'
     #[arg(long, value_name = "[ENDPOINT=]PCT", help_heading = SHORTHANDS,
           value_parser = |v: &str| shorthand("error-rate", "%", v))]
@@ -196,6 +202,7 @@ impl LoadConfig {
             controller: false,
             api_key: None,
             ca_cert: None,
+            prometheus: None,
             max_error_rate: Vec::new(),
             max_p95_ms: Vec::new(),
             max_p99_ms: Vec::new(),
@@ -233,6 +240,13 @@ impl LoadConfig {
     /// Presents `key` (an admin key), as `--api-key` does.
     pub fn api_key(mut self, key: ApiKey) -> Self {
         self.api_key = Some(key);
+        self
+    }
+
+    /// Reads the server's side from the Prometheus at `url`, as
+    /// `--prometheus` does.
+    pub fn prometheus(mut self, url: &str) -> Self {
+        self.prometheus = Some(url.to_string());
         self
     }
 
