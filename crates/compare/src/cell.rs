@@ -12,6 +12,7 @@ use shortlink_load::{EndpointStats, LoadConfig};
 
 use crate::admin_key::AdminKey;
 use crate::database::{CellDb, MysqlServer};
+use crate::pg_server::PgServer;
 use crate::plan::{Backend, Cell, Plan};
 use crate::procfs;
 use crate::server::Server;
@@ -44,7 +45,10 @@ pub struct CellResult {
     pub server_cpu_ms_per_request: f64,
     /// The server's VmHWM: a fresh process per cell, so the cell's peak.
     pub server_peak_rss_mib: f64,
-    /// mariadbd's, when it is ours (None for memory/SQLite cells).
+    /// mariadbd's, or the PostgreSQL server's (its postmaster and every
+    /// child: sessions, writers), when it is ours (None for memory/SQLite
+    /// cells). PostgreSQL's RSS is the summed PSS at the end of the run,
+    /// while its sessions are still open: a tree has no VmHWM.
     pub db_cpu_ms: Option<f64>,
     pub db_cpu_ms_per_request: Option<f64>,
     pub db_peak_rss_mib: Option<f64>,
@@ -69,6 +73,7 @@ pub(crate) struct Env<'a> {
     pub out_dir: &'a Path,
     pub scratch: &'a Path,
     pub mysql: Option<&'a MysqlServer>,
+    pub postgres: Option<&'a PgServer>,
     /// Every server's bootstrap admin key, which the seeding and the load
     /// runs present.
     pub admin_key: &'a AdminKey,
@@ -94,12 +99,13 @@ pub(crate) async fn run(
 ) -> anyhow::Result<(CellResult, serde_json::Value)> {
     let started = Instant::now();
     let id = cell.id();
-    let db_pid = match cell.backend {
-        Backend::Mysql => env.mysql.and_then(MysqlServer::pid),
+    let db_pid = match cell.backend.store() {
+        Backend::Mysql => env.mysql.and_then(MysqlServer::pid).map(DbProcess::One),
+        Backend::Postgres => env.postgres.and_then(PgServer::pid).map(DbProcess::Tree),
         _ => None,
     };
-    let db = CellDb::fresh(cell.backend, env.scratch, env.mysql)?;
-    if let Some(pid) = db_pid {
+    let db = CellDb::fresh(cell.backend, env.scratch, env.mysql, env.postgres)?;
+    if let Some(DbProcess::One(pid)) = db_pid {
         procfs::reset_peak_rss(pid);
     }
     let log = env.scratch.join(format!("{id}.server.log"));
@@ -126,7 +132,7 @@ async fn measure(
     env: &Env<'_>,
     cell: Cell,
     server: &Server,
-    db_pid: Option<u32>,
+    db_pid: Option<DbProcess>,
     stop: &dyn Fn() -> bool,
 ) -> anyhow::Result<(CellResult, serde_json::Value)> {
     let id = cell.id();
@@ -164,12 +170,12 @@ async fn measure(
     let groups0 = before.write_groups();
     let loadavg_1m = procfs::loadavg_1m();
     let server_cpu0 = procfs::cpu_ms(server.pid()).context("server CPU before the run")?;
-    let db_cpu0 = db_pid.and_then(procfs::cpu_ms);
+    let db_cpu0 = db_pid.and_then(DbProcess::cpu_ms);
     let summary = shortlink_load::run(config)
         .await
         .with_context(|| format!("{id}: load run"))?;
     let server_cpu1 = procfs::cpu_ms(server.pid()).context("server CPU after the run")?;
-    let db_cpu1 = db_pid.and_then(procfs::cpu_ms);
+    let db_cpu1 = db_pid.and_then(DbProcess::cpu_ms);
     let groups1 = server
         .metrics()
         .await
@@ -183,7 +189,7 @@ async fn measure(
     }
     let server_rss = procfs::peak_rss_kib(server.pid()).unwrap_or(0) as f64 / 1024.0;
     let db_rss = db_pid
-        .and_then(procfs::peak_rss_kib)
+        .and_then(DbProcess::rss_kib)
         .map(|k| k as f64 / 1024.0);
 
     let served = summary.requests
@@ -222,6 +228,31 @@ async fn measure(
         wall_secs: 0.0,
     };
     Ok((result, version))
+}
+
+/// The database server a cell's CPU and memory are read from.
+#[derive(Clone, Copy)]
+enum DbProcess {
+    /// mariadbd: one process, threads inside.
+    One(u32),
+    /// PostgreSQL: a postmaster and a process per session.
+    Tree(u32),
+}
+
+impl DbProcess {
+    fn cpu_ms(self) -> Option<f64> {
+        match self {
+            DbProcess::One(pid) => procfs::cpu_ms(pid),
+            DbProcess::Tree(pid) => procfs::tree_cpu_ms(pid),
+        }
+    }
+
+    fn rss_kib(self) -> Option<u64> {
+        match self {
+            DbProcess::One(pid) => procfs::peak_rss_kib(pid),
+            DbProcess::Tree(pid) => procfs::tree_pss_kib(pid),
+        }
+    }
 }
 
 /// The run's admin key as the load test takes it: set in code, never as a

@@ -20,7 +20,11 @@ fn colour(b: Backend) -> &'static str {
     match b {
         Backend::Memory => "#4477aa",
         Backend::Sqlite => "#228833",
+        Backend::SqliteBuffered => "#88cc66",
         Backend::Mysql => "#cc6677",
+        Backend::MysqlBuffered => "#ee99aa",
+        Backend::Postgres => "#aa7733",
+        Backend::PostgresBuffered => "#ddbb77",
     }
 }
 

@@ -1,5 +1,6 @@
 //! Fresh databases per cell: nothing for memory, a new file in a temporary
-//! directory for SQLite, a new database on a MariaDB server for MySQL. The
+//! directory for SQLite, a new database on a MariaDB server for MySQL and on
+//! a PostgreSQL server (`pg_server`) for PostgreSQL. The
 //! MariaDB is a throwaway one started for the whole comparison, unless the
 //! user names a server and says (`--i-own-this-database`) that we may create
 //! and drop `shortlink_compare_*` databases on it.
@@ -9,6 +10,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context};
 
+use crate::pg_server::{psql, PgServer};
 use crate::plan::Backend;
 
 /// Where MySQL-backend cells get their databases.
@@ -64,6 +66,8 @@ pub struct CellDb {
     pub url: String,
     /// The MySQL database to drop afterwards, on this admin URL.
     mysql: Option<(String, String)>,
+    /// The same on PostgreSQL.
+    postgres: Option<(String, String)>,
     /// The SQLite file's directory, removed afterwards.
     dir: Option<PathBuf>,
 }
@@ -73,12 +77,14 @@ impl CellDb {
         backend: Backend,
         scratch: &Path,
         mysql: Option<&MysqlServer>,
+        postgres: Option<&PgServer>,
     ) -> anyhow::Result<CellDb> {
-        match backend {
+        match backend.store() {
             Backend::Memory => Ok(CellDb {
                 backend,
                 url: String::new(),
                 mysql: None,
+                postgres: None,
                 dir: None,
             }),
             Backend::Sqlite => {
@@ -89,10 +95,24 @@ impl CellDb {
                     backend,
                     url: format!("sqlite://{}", dir.join("shortlink.db").display()),
                     mysql: None,
+                    postgres: None,
                     dir: Some(dir),
                 })
             }
-            Backend::Mysql => {
+            Backend::Postgres => {
+                let server = postgres.context("the postgres backend needs a PostgreSQL server")?;
+                let admin = server.admin_url();
+                let name = shortlink_testbed::mariadb::database_name("shortlink_compare");
+                psql(&admin, &format!("CREATE DATABASE {name}"))?;
+                Ok(CellDb {
+                    backend,
+                    url: format!("{admin}/{name}"),
+                    mysql: None,
+                    postgres: Some((admin, name)),
+                    dir: None,
+                })
+            }
+            _ => {
                 let server = mysql.context("the mysql backend needs a MariaDB server")?;
                 let admin = server.admin_url();
                 let name = shortlink_testbed::mariadb::database_name("shortlink_compare");
@@ -101,6 +121,7 @@ impl CellDb {
                     backend,
                     url: format!("{admin}/{name}"),
                     mysql: Some((admin, name)),
+                    postgres: None,
                     dir: None,
                 })
             }
@@ -109,7 +130,7 @@ impl CellDb {
 
     /// The `ROCKET_DATABASES` value for this database, if it needs one.
     pub fn rocket_databases(&self) -> Option<String> {
-        match self.backend {
+        match self.backend.store() {
             Backend::Memory => None,
             b => Some(format!("{{{}={{url=\"{}\"}}}}", b.name(), self.url)),
         }
@@ -121,6 +142,13 @@ impl Drop for CellDb {
         // Only what this cell created: its own database, its own directory.
         if let Some((admin, name)) = self.mysql.take() {
             let _ = sql(&admin, &format!("DROP DATABASE IF EXISTS `{name}`"));
+        }
+        if let Some((admin, name)) = self.postgres.take() {
+            // FORCE: the server of the cell may not have closed its sessions yet.
+            let _ = psql(
+                &admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
         }
         if let Some(dir) = self.dir.take() {
             let _ = std::fs::remove_dir_all(dir);

@@ -1,9 +1,55 @@
 //! The plain-language findings of a report: each backend against memory,
-//! where each stops scaling, writes against reads, why SQLite and MySQL
-//! cost what they cost, and how far the numbers can be trusted.
+//! where each stops scaling, writes against reads, why SQLite, MySQL and
+//! PostgreSQL cost what they cost, and how far the numbers can be trusted.
+
+use shortlink_harness::endpoints::FOLLOW_LINK;
 
 use crate::plan::Backend;
 use crate::stats::{is_write, Aggregate, EndpointAggregate, SPREAD_FLAG_PCT};
+
+/// How PostgreSQL compares with MySQL and SQLite, in throughput, tail
+/// latency and the database server's CPU per request.
+fn postgres<'a>(
+    get: &dyn Fn(Backend, usize) -> Option<&'a Aggregate>,
+    top: usize,
+    low: usize,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(pg) = get(Backend::Postgres, top) else {
+        return out;
+    };
+    for (other, name) in [(Backend::Mysql, "MySQL"), (Backend::Sqlite, "SQLite")] {
+        let Some(o) = get(other, top) else { continue };
+        let at_low = match (get(Backend::Postgres, low), get(other, low)) {
+            (Some(p), Some(o)) if low != top => format!(
+                " ({:.2}x at {low} user(s))",
+                ratio(p.rps.median, o.rps.median)
+            ),
+            _ => String::new(),
+        };
+        out.push(format!(
+            "PostgreSQL against {name} at {top} users: {:.0} req/s against {:.0} ({:.2}x){at_low}, p99 {:.1} ms against {:.1} ms.",
+            pg.rps.median,
+            o.rps.median,
+            ratio(pg.rps.median, o.rps.median),
+            pg.p99_ms.median,
+            o.p99_ms.median,
+        ));
+    }
+    let my = get(Backend::Mysql, top);
+    if let (Some(p), Some(m)) = (
+        pg.db_cpu_ms_per_request.as_ref(),
+        my.and_then(|m| m.db_cpu_ms_per_request.as_ref()),
+    ) {
+        out.push(format!(
+            "Why PostgreSQL differs from MySQL: a process per connection instead of a thread, and hits counted by one `UPDATE … RETURNING` per group instead of a read and an update; the database server spends {:.3} CPU-ms per request against mariadbd's {:.3} ms ({:.2}x) at {top} users.",
+            p.median,
+            m.median,
+            ratio(p.median, m.median),
+        ));
+    }
+    out
+}
 
 /// The plain-language findings: ratios against memory, where each backend
 /// stops scaling, where writes and reads part ways, and how far to trust it.
@@ -98,6 +144,32 @@ pub fn findings(
             ));
         }
     }
+    // The two hit modes of one store, side by side at the busiest level.
+    let redirect = FOLLOW_LINK.name();
+    let redirect_p99 = |b: Backend| {
+        eps.iter()
+            .find(|e| e.backend == b && e.users == top && e.endpoint == redirect)
+            .map(|e| e.p99_ms.median)
+    };
+    for (durable, buffered) in [
+        (Backend::Sqlite, Backend::SqliteBuffered),
+        (Backend::Mysql, Backend::MysqlBuffered),
+        (Backend::Postgres, Backend::PostgresBuffered),
+    ] {
+        let (Some(d), Some(b)) = (get(durable, top), get(buffered, top)) else {
+            continue;
+        };
+        let p99 = match (redirect_p99(durable), redirect_p99(buffered)) {
+            (Some(pd), Some(pb)) => format!("; the redirect's p99 {pb:.1} ms against {pd:.1} ms"),
+            _ => String::new(),
+        };
+        out.push(format!(
+            "Hit modes on {durable} at {top} users: buffered serves {:.0} req/s against durable's {:.0} ({:.2}x){p99}. A buffered redirect is a read and its hit reaches the database with the next flush (hits_flush_ms, 1 s by default; a SIGKILL loses at most that window's hits), where a durable 302 leaves only after its hit is committed.",
+            b.rps.median,
+            d.rps.median,
+            ratio(b.rps.median, d.rps.median),
+        ));
+    }
     if let (Some(sq), Some(mem)) = (get(Backend::Sqlite, low), get(Backend::Memory, low)) {
         let grouped = |u: usize| {
             get(Backend::Sqlite, u)
@@ -152,7 +224,13 @@ pub fn findings(
             ));
         }
     }
+    out.extend(postgres(&get, top, low));
     for b in &backends {
+        let db_name = if b.store() == Backend::Postgres {
+            "PostgreSQL, summed PSS"
+        } else {
+            "mariadbd"
+        };
         if let Some(a) = get(*b, top) {
             out.push(format!(
                 "{b}: {:.3} CPU-ms per request in the server at {top} users, peak RSS {:.0} MiB{}.",
@@ -161,7 +239,7 @@ pub fn findings(
                 a.db_peak_rss_mib
                     .as_ref()
                     .map_or(String::new(), |d| format!(
-                        " (mariadbd {:.0} MiB)",
+                        " ({db_name} {:.0} MiB)",
                         d.median
                     )),
             ));

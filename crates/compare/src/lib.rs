@@ -7,7 +7,8 @@
 //! - [`plan`]: backends × levels × repetitions, the cell order, goose options.
 //! - [`run`](mod@run): the comparison from start to report, and its stop.
 //! - [`cell`]: one cell, start to finish, and its [`cell::CellResult`].
-//! - `database`, `server`, `seed`: the fresh database, the fresh server,
+//! - `database`, `pg_server`, `server`, `seed`: the fresh database (and the
+//!   throwaway PostgreSQL), the fresh server,
 //!   the identical data set.
 //! - [`admin_key`]: the run's bootstrap admin key, which never leaves it.
 //! - [`procfs`]: CPU time and peak RSS from /proc, the machine.
@@ -27,6 +28,7 @@ pub mod findings;
 pub mod html;
 pub mod markdown;
 pub mod options;
+mod pg_server;
 pub mod plan;
 pub mod procfs;
 pub mod report;

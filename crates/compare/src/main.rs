@@ -19,8 +19,13 @@ Exit status: 0 all cells ran without failed requests; 1 failures, a cell failed 
 With --agreement RUN_1 RUN_2 (report directories): 0 every median within --tolerance, 1 not."
 )]
 struct Cli {
-    /// Backends to compare, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "memory,sqlite,mysql")]
+    /// Backends to compare, comma-separated; `-buffered` counts hits in
+    /// batches (`hits = "buffered"`), the others as shipped (durable).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "memory,sqlite,sqlite-buffered,mysql,mysql-buffered,postgres,postgres-buffered"
+    )]
     backends: Vec<String>,
     /// Concurrency levels (goose users), comma-separated [default: 1,8,32,128; --quick: 8].
     #[arg(long, value_delimiter = ',')]
@@ -28,7 +33,7 @@ struct Cli {
     /// Repetitions of every cell [default: 3; --quick: 1].
     #[arg(long)]
     reps: Option<usize>,
-    /// Measured seconds per cell [default: 10s, so the default 36 cells fit in 15 minutes on 2 cores; --quick: 3s].
+    /// Measured seconds per cell [default: 10s, so the default 60 cells take about 20 minutes on 2 cores; --quick: 3s].
     #[arg(long)]
     run_time: Option<String>,
     /// Unmeasured warm-up per cell with the same plan [default: 3s; --quick: 1s].

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::plan::Backend;
 use crate::report::{short, Report};
 use crate::tables;
 
@@ -72,6 +73,9 @@ impl Report {
         if let Some(v) = &self.mariadb_version {
             let _ = writeln!(o, "- MariaDB: {v}");
         }
+        if let Some(v) = &self.postgres_version {
+            let _ = writeln!(o, "- PostgreSQL: {v}");
+        }
         let m = &self.machine;
         let _ = writeln!(
             o,
@@ -86,17 +90,18 @@ impl Report {
     }
 
     /// `sqlite 8, mysql 32 connections` as the servers reported it, per
-    /// backend in plan order; a backend whose cells disagree shows each size.
+    /// store (both hit modes together) in plan order; a store whose cells
+    /// disagree shows each size.
     fn pool_sizes(&self) -> String {
-        let sizes: Vec<String> = self
-            .plan
-            .backends
+        let mut stores: Vec<Backend> = self.plan.backends.iter().map(|b| b.store()).collect();
+        stores.dedup();
+        let sizes: Vec<String> = stores
             .iter()
             .filter_map(|&b| {
                 let mut seen: Vec<u32> = self
                     .cells
                     .iter()
-                    .filter(|c| c.backend == b)
+                    .filter(|c| c.backend.store() == b)
                     .filter_map(|c| c.pool_max_connections)
                     .collect();
                 seen.sort_unstable();

@@ -6,23 +6,61 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-/// A backend by the name its Rocket profile has.
+/// What one column of the comparison runs: a store (its Rocket profile) and,
+/// for the SQL stores, how hits are counted (`hits` in Rocket.toml).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Backend {
     Memory,
     Sqlite,
+    SqliteBuffered,
     Mysql,
+    MysqlBuffered,
+    Postgres,
+    PostgresBuffered,
 }
 
 impl Backend {
-    pub const ALL: [Backend; 3] = [Backend::Memory, Backend::Sqlite, Backend::Mysql];
+    pub const ALL: [Backend; 7] = [
+        Backend::Memory,
+        Backend::Sqlite,
+        Backend::SqliteBuffered,
+        Backend::Mysql,
+        Backend::MysqlBuffered,
+        Backend::Postgres,
+        Backend::PostgresBuffered,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Backend::Memory => "memory",
             Backend::Sqlite => "sqlite",
+            Backend::SqliteBuffered => "sqlite-buffered",
             Backend::Mysql => "mysql",
+            Backend::MysqlBuffered => "mysql-buffered",
+            Backend::Postgres => "postgres",
+            Backend::PostgresBuffered => "postgres-buffered",
+        }
+    }
+
+    /// The store, whatever the hit mode: its Rocket profile and database.
+    pub fn store(self) -> Backend {
+        match self {
+            Backend::SqliteBuffered => Backend::Sqlite,
+            Backend::MysqlBuffered => Backend::Mysql,
+            Backend::PostgresBuffered => Backend::Postgres,
+            b => b,
+        }
+    }
+
+    /// The server's `hits` setting. The memory store keeps its counters in
+    /// the process either way, so it runs as shipped (durable).
+    pub fn hits(self) -> &'static str {
+        match self {
+            Backend::SqliteBuffered | Backend::MysqlBuffered | Backend::PostgresBuffered => {
+                "buffered"
+            }
+            _ => "durable",
         }
     }
 
@@ -30,7 +68,12 @@ impl Backend {
         Backend::ALL
             .into_iter()
             .find(|b| b.name() == s.trim())
-            .ok_or_else(|| format!("unknown backend {s:?} (memory, sqlite, mysql)"))
+            .ok_or_else(|| {
+                format!(
+                    "unknown backend {s:?} (memory, sqlite, sqlite-buffered, mysql, \
+                     mysql-buffered, postgres, postgres-buffered)"
+                )
+            })
     }
 }
 
@@ -196,5 +239,11 @@ mod tests {
         assert!(parse_duration("x").is_err());
         assert!(Backend::parse("oracle").is_err());
         assert_eq!(Backend::parse(" mysql"), Ok(Backend::Mysql));
+        let buffered = Backend::parse("mysql-buffered").unwrap();
+        assert_eq!(
+            (buffered.store(), buffered.hits()),
+            (Backend::Mysql, "buffered")
+        );
+        assert_eq!(Backend::Sqlite.hits(), "durable");
     }
 }

@@ -19,6 +19,77 @@ pub fn cpu_ms(pid: u32) -> Option<f64> {
     Some((utime + stime) as f64 * 1000.0 / ticks)
 }
 
+/// CPU time of a process tree in milliseconds: `pid`'s own and its reaped
+/// children's (cutime, cstime), plus the same of each live descendant. A
+/// PostgreSQL server is such a tree: a session is a child of the
+/// postmaster, and its CPU moves to the postmaster's cutime when it ends,
+/// so the sum never drops.
+pub fn tree_cpu_ms(pid: u32) -> Option<f64> {
+    let mut total = 0.0;
+    for p in std::iter::once(pid).chain(descendants(pid)) {
+        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok();
+        let Some(stat) = stat else {
+            // A descendant that ended between the listing and the read: its
+            // time is its parent's cutime by now, or at the next sample.
+            if p == pid {
+                return None;
+            }
+            continue;
+        };
+        let rest = &stat[stat.rfind(')')? + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        // utime, stime, cutime, cstime: fields 14 to 17.
+        for i in 11..=14 {
+            total += fields.get(i)?.parse::<f64>().ok()?;
+        }
+    }
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    Some(total * 1000.0 / ticks)
+}
+
+/// Memory of a process tree in KiB, now: the sum of each process's
+/// proportional set size (Pss, /proc/PID/smaps_rollup), so the shared
+/// buffers every PostgreSQL process maps count once, not once per process.
+pub fn tree_pss_kib(pid: u32) -> Option<u64> {
+    let own = status_kib(&format!("/proc/{pid}/smaps_rollup"), "Pss:")?;
+    Some(
+        own + descendants(pid)
+            .filter_map(|p| status_kib(&format!("/proc/{p}/smaps_rollup"), "Pss:"))
+            .sum::<u64>(),
+    )
+}
+
+/// Every live process below `pid`, from each process's parent in /proc.
+fn descendants(pid: u32) -> impl Iterator<Item = u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let p: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
+            let ppid = stat[stat.rfind(')')? + 2..]
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some((p, ppid))
+        })
+        .collect();
+    let mut found = Vec::new();
+    let mut frontier = vec![pid];
+    while let Some(parent) = frontier.pop() {
+        for &(p, pp) in &parents {
+            if pp == parent {
+                found.push(p);
+                frontier.push(p);
+            }
+        }
+    }
+    found.into_iter()
+}
+
 /// Peak resident set size of `pid` (VmHWM) in KiB.
 pub fn peak_rss_kib(pid: u32) -> Option<u64> {
     status_kib(&format!("/proc/{pid}/status"), "VmHWM:")
@@ -81,6 +152,23 @@ pub fn loadavg_text() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tree_tests {
+    #[test]
+    fn a_tree_counts_its_children() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .expect("spawn sleep");
+        let me = std::process::id();
+        assert!(super::descendants(me).any(|p| p == child.id()));
+        assert!(super::tree_cpu_ms(me).unwrap() >= super::cpu_ms(me).unwrap());
+        assert!(super::tree_pss_kib(me).unwrap() > 0);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }
 
 #[cfg(test)]

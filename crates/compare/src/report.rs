@@ -31,6 +31,7 @@ pub struct Report {
     /// What `/version` answered, per backend.
     pub versions: BTreeMap<String, serde_json::Value>,
     pub mariadb_version: Option<String>,
+    pub postgres_version: Option<String>,
     pub machine: Machine,
     pub plan: Plan,
     /// The goose options every measured run got (`{users}` stands for the level).
@@ -50,6 +51,7 @@ pub struct RunInfo {
     pub git_sha: String,
     pub versions: BTreeMap<String, serde_json::Value>,
     pub mariadb_version: Option<String>,
+    pub postgres_version: Option<String>,
     pub machine: Machine,
     pub plan: Plan,
     pub server_binary: String,
@@ -96,6 +98,7 @@ impl Report {
             git_sha: ctx.git_sha.clone(),
             versions: ctx.versions.clone(),
             mariadb_version: ctx.mariadb_version.clone(),
+            postgres_version: ctx.postgres_version.clone(),
             machine,
             plan: plan.clone(),
             goose_args,
@@ -128,6 +131,10 @@ impl Report {
             git_sha: serde_json::from_value(field("git_sha")?)?,
             versions: serde_json::from_value(field("versions")?)?,
             mariadb_version: serde_json::from_value(field("mariadb_version")?)?,
+            postgres_version: v
+                .get("postgres_version")
+                .and_then(|p| serde_json::from_value(p.clone()).ok())
+                .flatten(),
             machine: machine.clone(),
             plan: serde_json::from_value(field("plan")?)?,
             server_binary: serde_json::from_value(field("server_binary")?)?,

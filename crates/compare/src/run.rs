@@ -14,6 +14,7 @@ use crate::admin_key::AdminKey;
 use crate::cell::{self, CellResult, Env, Interrupted};
 use crate::database::MysqlServer;
 use crate::options::{shown, Options, Resolved};
+use crate::pg_server::PgServer;
 use crate::plan::{Backend, Plan};
 use crate::procfs;
 use crate::report::{Report, RunInfo};
@@ -86,16 +87,25 @@ pub async fn run(opts: &Options) -> anyhow::Result<Outcome> {
         out_dir.display()
     );
 
-    let mut mysql = match (&opts.mysql_url, plan.backends.contains(&Backend::Mysql)) {
+    let mut mysql = match (
+        &opts.mysql_url,
+        plan.backends.iter().any(|b| b.store() == Backend::Mysql),
+    ) {
         (_, false) => None,
         (Some(url), true) => Some(MysqlServer::External(url.clone())),
         (None, true) => Some(MysqlServer::throwaway().context("start a throwaway MariaDB")?),
+    };
+    let mut postgres = if plan.backends.iter().any(|b| b.store() == Backend::Postgres) {
+        Some(PgServer::throwaway().context("start a throwaway PostgreSQL")?)
+    } else {
+        None
     };
     let mut info = RunInfo {
         started_at: now_rfc3339(),
         git_sha: git_sha(),
         versions: BTreeMap::new(),
         mariadb_version: mysql.as_ref().map(MysqlServer::version),
+        postgres_version: postgres.as_ref().map(PgServer::version),
         machine: procfs::Machine::probe(),
         plan: plan.clone(),
         server_binary: shown(&server),
@@ -109,11 +119,15 @@ pub async fn run(opts: &Options) -> anyhow::Result<Outcome> {
         out_dir: &out_dir,
         scratch: &scratch,
         mysql: mysql.as_ref(),
+        postgres: postgres.as_ref(),
         admin_key: &admin_key,
     };
     let (results, stopped, wall) = run_cells(&env, &mut info).await;
     if let Some(m) = mysql.as_mut() {
         m.stop();
+    }
+    if let Some(p) = postgres.as_mut() {
+        p.stop();
     }
     let _ = std::fs::remove_dir_all(&scratch);
     let report = Report::build(&info, &results, stopped.clone(), wall);

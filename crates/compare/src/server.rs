@@ -37,11 +37,14 @@ impl Server {
             std::fs::File::create(log).with_context(|| format!("create {}", log.display()))?;
         let mut cmd = Command::new(binary);
         cmd.current_dir(cwd)
-            .env("ROCKET_PROFILE", db.backend.name())
+            .env("ROCKET_PROFILE", db.backend.store().name())
+            .env("ROCKET_HITS", db.backend.hits())
             .env("ROCKET_ADDRESS", "127.0.0.1")
             .env("ROCKET_PORT", port.to_string())
             .env("ROCKET_CLI_COLORS", "false")
-            .env("SHORTLINK_LOG", "warn")
+            // The level the systemd unit ships; the log file is removed
+            // after the cell.
+            .env("SHORTLINK_LOG", "info")
             // The environment, not the command line: `ps` shows arguments to
             // every user, a process's environment only to its owner.
             .env("ROCKET_ADMIN_KEY", key.expose())
