@@ -35,7 +35,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
  && mkdir -p /out \
  && cp target/release/shortlink target/release/shortlink-harness target/release/shortlink-load /out/
 
-# ---- prebuilt: binaries compiled outside (glibc, Debian 12) ------------------
+# ---- prebuilt: binaries compiled outside (scripts/xbuild, glibc 2.31 floor) --
 FROM scratch AS prebuilt
 COPY docker/prebuilt/ /out/
 
