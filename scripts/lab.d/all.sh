@@ -28,7 +28,9 @@ cmd_all() {
     phase "no instance restarted by either" cmd_starts 1
     phase "shortlink_unit_overrides drop-in lands, then goes" cmd_dropin
     phase "admin key rotation: a new key on db, the old one revoked" cmd_rotate
+    phase "glibc floor: the pushed server and the harness on Debian 11" cmd_floor
     phase "test" cmd_test
+    phase "postgres: the same hosts switched to PostgreSQL, checks, harness" cmd_postgres
     trap - EXIT
     phase "down" cmd_down
     log "timings: total $((SECONDS - t0))s"

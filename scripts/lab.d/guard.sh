@@ -16,7 +16,7 @@ lab_guard() {
         *) die "refusing: route to $addr in $NETNS is not via $BRIDGE: $route" ;;
     esac
 }
-guard_all() { local h; for h in "${HOSTS[@]}"; do lab_guard "${IP[$h]}"; done; }
+guard_all() { local h; for h in "${GUESTS[@]}"; do lab_guard "${IP[$h]}"; done; }
 
 ssh_opts() {
     printf '%s\n' -i "$STATE/ssh/id_ed25519" -o IdentitiesOnly=yes -o BatchMode=yes \

@@ -2,14 +2,15 @@
 # shellcheck shell=bash
 
 prepare_guest() {
-    local h=$1 root=$STATE/machines/$1 name=${HOSTNAME_OF[$1]}
-    cp -a --reflink=auto "$CACHE/rootfs" "$root"
+    local h=$1 root=$STATE/machines/$1 name=${HOSTNAME_OF[$1]} src=$CACHE/rootfs
+    [ "$h" = "$FLOOR_HOST" ] && src=$CACHE/rootfs-$FLOOR_SUITE
+    cp -a --reflink=auto "$src" "$root"
     echo "$name" > "$root/etc/hostname"
     {
         echo "127.0.0.1 localhost"
         echo "::1 localhost ip6-localhost ip6-loopback"
         local o
-        for o in "${HOSTS[@]}"; do echo "${IP[$o]} ${HOSTNAME_OF[$o]} $o"; done
+        for o in "${GUESTS[@]}"; do echo "${IP[$o]} ${HOSTNAME_OF[$o]} $o"; done
     } > "$root/etc/hosts"
     mkdir -p "$root/etc/systemd/network"
     cat > "$root/etc/systemd/network/10-host0.network" <<EOF
@@ -21,7 +22,9 @@ Address=${IP[$h]}/24
 LinkLocalAddressing=no
 IPv6AcceptRA=no
 EOF
-    echo "deb [trusted=yes] http://$GW:$REPO_PORT ./" > "$root/etc/apt/sources.list.d/lab.list"
+    # The local repo holds bookworm packages: not for the bullseye guest,
+    # which floor.yml installs no package on.
+    [ "$h" = "$FLOOR_HOST" ] || echo "deb [trusted=yes] http://$GW:$REPO_PORT ./" > "$root/etc/apt/sources.list.d/lab.list"
     # Lists as stale as a fresh box's, so the roles' cache_valid_time updates them.
     touch -d 2000-01-01 "$root/var/lib/apt/lists"
     rm -f "$root"/etc/ssh/ssh_host_*

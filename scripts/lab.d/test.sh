@@ -58,6 +58,7 @@ cmd_test() {
         bash -c "! nsenter --net=$NS timeout 3 bash -c '</dev/tcp/$app/8000'"
     tls_checks
     metrics_checks
+    monitoring_checks
     key_checks
 
     # The harness, from host 2, through nginx on host 1 — what a user runs on
@@ -69,11 +70,14 @@ cmd_test() {
             t_result FAIL "harness from db over HTTPS (lab CA)" "$(tail -3 "$STATE/logs/harness.log" | tr '\n' ' ')"
         fi
     else
-        t_result "NOT AVAILABLE" "harness from db" "target/release/shortlink-harness was not built"
+        t_result "NOT AVAILABLE" "harness from db" "shortlink-harness was not built (scripts/xbuild)"
     fi
 
     # A short goose run from host 2; its report fetched back to the controller.
     if lab_ssh db test -x /usr/local/bin/shortlink-load; then
+        # Where Prometheus's counts start (every instance scraped since the
+        # harness ended): compared with the load test's below.
+        local mark; mark=$(mon_settle) || mark=""
         # --max-error-rate 0: a single failed request fails the run.
         if lab_ssh db env LOADTEST_RUN_TIME=15s LOADTEST_USERS=8 shortlink-loadtest --max-error-rate 0 \
             > "$STATE/logs/load.log" 2>&1; then
@@ -89,8 +93,9 @@ cmd_test() {
         else
             t_result FAIL "load report fetched" "see $STATE/logs/fetch.log"
         fi
+        monitoring_load_checks "$mark"
     else
-        t_result "NOT AVAILABLE" "load run from db" "target/release/shortlink-load was not built"
+        t_result "NOT AVAILABLE" "load run from db" "shortlink-load was not built (scripts/xbuild)"
         t_result "NOT AVAILABLE" "load report fetched" "no load run"
     fi
 
@@ -143,12 +148,26 @@ restart_under_traffic() {
     wait_code app /readyz 200 20 > /dev/null || t_result FAIL "app ready after restarts"
 }
 
+# The stop also proves the monitoring's alerts: MySQLDown and
+# ShortlinkStoreNotReady reach Alertmanager within what the rules promise
+# (mon_alert_bound), and resolve once the database is back.
 db_stop_readyz() {
+    local bound; bound=$(mon_alert_bound "$MON_DB_DOWN_ALERTS") || bound=""
     lab_ssh db sudo systemctl stop mariadb.service || t_result FAIL "systemctl stop mariadb"
     local t0; t0=$(date +%s.%N)
     t_check "db stopped: /readyz 503" wait_code app /readyz 503 20
     log "readyz answered 503 $(echo "$(date +%s.%N) - $t0" | awk '{printf "%.1f", $1 - $3}')s after mariadb stopped"
     t_check "db stopped: /healthz still 200" wait_code app /healthz 200 5
+    if [ -n "$bound" ]; then
+        t_check "monitoring: $MON_DB_DOWN_ALERTS firing in Alertmanager within ${bound}s" \
+            mon_alerts_wait firing "$t0" "$bound"
+        log "alerts: $(tail -1 "$STATE/logs/check.out")"
+    else
+        t_result FAIL "monitoring: alerts on a database stop" "no alert bound from Prometheus's rules API"
+    fi
     lab_ssh db sudo systemctl start mariadb.service || t_result FAIL "systemctl start mariadb"
+    local t1; t1=$(date +%s.%N)
     t_check "db back: /readyz 200" wait_code app /readyz 200 30
+    t_check "monitoring: the database alerts resolve in Alertmanager within 60s" mon_alerts_wait resolved "$t1" 60
+    log "alerts: $(tail -1 "$STATE/logs/check.out")"
 }

@@ -1,7 +1,7 @@
 # lab.d/updown.sh — the lab's lifetime: up (namespace, bridge, repo server, guests), down, status.
 # shellcheck shell=bash
 
-# The cache and two guests' root filesystems, converged, take about 1.5 GB.
+# The cache and three guests' root filesystems, converged, take about 1.5 GB.
 LAB_MIN_FREE_MB=${SHORTLINK_LAB_MIN_FREE_MB:-3072}
 check_free_space() {
     mkdir -p "$LAB_DIR"
@@ -34,13 +34,13 @@ cmd_up() {
         --directory "$CACHE/repo" > "$STATE/logs/repo.log" 2>&1 < /dev/null &
     record_pid repo $!
 
-    for h in "${HOSTS[@]}"; do prepare_guest "$h"; done
+    for h in "${GUESTS[@]}"; do prepare_guest "$h"; done
     log "guests' root filesystems ready ($((SECONDS - t0))s); booting"
-    for h in "${HOSTS[@]}"; do boot_guest "$h"; done
-    for h in "${HOSTS[@]}"; do wait_nspawn "$h"; done
+    for h in "${GUESTS[@]}"; do boot_guest "$h"; done
+    for h in "${GUESTS[@]}"; do wait_nspawn "$h"; done
     guard_all
-    for h in "${HOSTS[@]}"; do wait_ssh_or_reboot "$h"; done
-    log "up: ${HOSTS[*]} answer ssh ($((SECONDS - t0))s)"
+    for h in "${GUESTS[@]}"; do wait_ssh_or_reboot "$h"; done
+    log "up: ${GUESTS[*]} answer ssh ($((SECONDS - t0))s)"
 }
 
 cmd_down() {
@@ -49,11 +49,11 @@ cmd_down() {
     touch "$STATE/stopping"
     local h
     # SIGTERM makes nspawn power the guest off cleanly (its --kill-signal).
-    for h in "${HOSTS[@]}"; do
+    for h in "${GUESTS[@]}"; do
         if pid_alive "nspawn-$h" systemd-nspawn; then kill -TERM "$(cat "$STATE/pids/nspawn-$h.pid")" || true; fi
     done
-    for h in "${HOSTS[@]}"; do stop_pid "nspawn-$h" systemd-nspawn TERM 30; done
-    for h in "${HOSTS[@]}"; do stop_pid "boot-$h" lab-boot TERM 5; done
+    for h in "${GUESTS[@]}"; do stop_pid "nspawn-$h" systemd-nspawn TERM 30; done
+    for h in "${GUESTS[@]}"; do stop_pid "boot-$h" lab-boot TERM 5; done
     stop_pid repo http.server TERM 5
     # Nothing of ours may be left in the namespace. Anything still there was
     # started by this lab (only it enters the namespace): end it by PID, loudly.
