@@ -69,11 +69,14 @@ fn quick_comparison_reports_every_backend() {
          [postgres.databases.postgres]\nmax_connections = 7\n",
     )
     .expect("write the test Rocket.toml");
-    // The quick plan (8 users, 1 repetition) with its run, warm-up and data
-    // set at their minimum: goose counts whole seconds, and a handful of
-    // seeded links is enough for every persona to find some.
+    // The quick plan (8 users, 1 repetition) with its warm-up and data set at
+    // their minimum: goose counts whole seconds, and a handful of seeded links
+    // is enough for every persona to find some. Three seconds of run, not one:
+    // with the other test binaries beside it (scripts/test), a persona's one
+    // user, still in its on_start (a client, a key, seeded links), sometimes
+    // made no call of an endpoint within the first second or two.
     let options = Options {
-        run_time: Some(Duration::from_secs(1)),
+        run_time: Some(Duration::from_secs(3)),
         warmup: Some(Duration::from_secs(1)),
         seed_links: Some(10),
         server: Some(PathBuf::from(env!("CARGO_BIN_EXE_shortlink"))),
@@ -92,8 +95,10 @@ fn quick_comparison_reports_every_backend() {
         outcome.stopped,
         outcome.failures
     );
+    // A guard against a hung cell, not a speed claim: about 75–120 s here with
+    // the other test binaries running beside it.
     assert!(
-        started.elapsed() < Duration::from_secs(90),
+        started.elapsed() < Duration::from_secs(300),
         "the quick comparison took {:?}",
         started.elapsed()
     );
