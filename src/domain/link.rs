@@ -43,6 +43,24 @@ pub struct NewLink {
     pub owner: Option<KeyId>,
 }
 
+impl NewLink {
+    /// The link as stored under `id` and `code`: no hits yet. Stores whose
+    /// insert returns only the id build the row from what they wrote instead
+    /// of reading it back.
+    pub fn stored(&self, id: i64, code: Code) -> Link {
+        Link {
+            id,
+            code,
+            url: self.url.clone(),
+            hits: 0,
+            created_at: self.created_at,
+            last_hit_at: None,
+            expires_at: self.expires_at,
+            owner: self.owner.clone(),
+        }
+    }
+}
+
 /// One page of the newest-first listing.
 #[derive(Debug, Clone)]
 pub struct Page {

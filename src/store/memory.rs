@@ -67,16 +67,7 @@ impl Store for MemoryStore {
                 return Err(StoreError::CodeTaken);
             }
             s.next_id += 1;
-            let link = Link {
-                id: s.next_id,
-                code: code.clone(),
-                url: new.url.clone(),
-                hits: 0,
-                created_at: new.created_at,
-                last_hit_at: None,
-                expires_at: new.expires_at,
-                owner: new.owner.clone(),
-            };
+            let link = new.stored(s.next_id, code.clone());
             let key = (link.created_at, link.id);
             s.keys.insert(code, key);
             s.by_key.insert(key, link.clone());

@@ -52,16 +52,7 @@ impl Store for MySqlStore {
         .await
         .map_err(classify)?;
         // The row is exactly what was inserted; reading it back would cost a round trip.
-        Ok(Link {
-            id: done.last_insert_id() as i64,
-            code,
-            url: new.url.clone(),
-            hits: 0,
-            created_at: new.created_at,
-            last_hit_at: None,
-            expires_at: new.expires_at,
-            owner: new.owner.clone(),
-        })
+        Ok(new.stored(done.last_insert_id() as i64, code))
     }
 
     async fn get(&self, code: &Code, scope: &Scope) -> StoreResult<Option<Link>> {

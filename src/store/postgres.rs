@@ -56,16 +56,7 @@ impl Store for PostgresStore {
         .fetch_one(&self.pool)
         .await
         .map_err(classify)?;
-        Ok(Link {
-            id,
-            code,
-            url: new.url.clone(),
-            hits: 0,
-            created_at: new.created_at,
-            last_hit_at: None,
-            expires_at: new.expires_at,
-            owner: new.owner.clone(),
-        })
+        Ok(new.stored(id, code))
     }
 
     async fn get(&self, code: &Code, scope: &Scope) -> StoreResult<Option<Link>> {
