@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::{Code, TargetUrl};
 use crate::store::sql_row::placeholders;
-use crate::store::Hit;
+use crate::store::{Counted, Hit};
 
 /// One redirect waiting for its hit: the link and the time it was asked.
 #[derive(Debug, Clone)]
@@ -65,21 +65,42 @@ where
         .collect();
 
     let (answers, counted) = tally(pending, &targets);
-    match counted.len() {
-        0 => {}
-        1 => {
-            let (code, (n, last)) = counted.into_iter().next().expect("one link");
-            add::<DB>(conn, code, n, last).await?;
-        }
-        _ => add_many::<DB>(conn, &counted).await?,
+    if !counted.is_empty() {
+        add::<DB>(conn, &counted).await?;
     }
     Ok(answers)
 }
 
-/// The hits of several links in one `UPDATE`: a statement per link made a
-/// group's time grow with its links, one round trip each on MySQL, while
-/// the rest of the service's redirects queued behind it.
-async fn add_many<DB>(
+/// At most this many links in one `UPDATE`: six binds each stays under
+/// SQLite's 32,766 and MySQL's and PostgreSQL's 65,535 parameters.
+const LINKS_PER_UPDATE: usize = 1000;
+
+/// Hits counted outside the store (the buffered mode's flush), by code:
+/// repeated codes summed, then in code order, so two instances flushing at
+/// once lock rows in the same order. One `UPDATE` per [`LINKS_PER_UPDATE`].
+pub(crate) fn by_code(hits: &[Counted]) -> Vec<BTreeMap<&str, (i64, i64)>> {
+    let mut all: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    for c in hits {
+        let entry = all.entry(c.code.as_str()).or_insert((0, c.last));
+        entry.0 += c.n;
+        entry.1 = entry.1.max(c.last);
+    }
+    let mut batches = vec![BTreeMap::new()];
+    for (code, v) in all {
+        if batches.last().is_some_and(|b| b.len() == LINKS_PER_UPDATE) {
+            batches.push(BTreeMap::new());
+        }
+        batches.last_mut().expect("one batch").insert(code, v);
+    }
+    batches.retain(|b| !b.is_empty());
+    batches
+}
+
+/// `n` more hits on each code, the last at a time unless a later one is
+/// stored, in one `UPDATE`: a statement per link made a group's time grow
+/// with its links, one round trip each on MySQL, while the rest of the
+/// service's redirects queued behind it.
+pub(crate) async fn add<DB>(
     conn: &mut DB::Connection,
     counted: &BTreeMap<&str, (i64, i64)>,
 ) -> sqlx::Result<()>
@@ -142,32 +163,41 @@ pub(crate) fn tally<'p>(
     (answers, counted)
 }
 
-/// `n` more hits on a code, the last at a time unless a later one is stored.
-const ADD: &str = "UPDATE links SET hits = hits + ?, \
-     last_hit_at = CASE WHEN last_hit_at IS NULL OR last_hit_at < ? THEN ? ELSE last_hit_at END \
-     WHERE code = ?";
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// `n` more hits on `code`, the last at `last` unless a later one is stored.
-pub(crate) async fn add<DB>(
-    conn: &mut DB::Connection,
-    code: &str,
-    n: i64,
-    last: i64,
-) -> sqlx::Result<()>
-where
-    DB: sqlx::Database,
-    for<'q> <DB as sqlx::database::HasArguments<'q>>::Arguments: sqlx::IntoArguments<'q, DB>,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
-{
-    let sql = placeholders::<DB>(ADD);
-    sqlx::query::<DB>(&sql)
-        .bind(n)
-        .bind(last)
-        .bind(last)
-        .bind(code)
-        .execute(&mut *conn)
-        .await
-        .map(drop)
+    fn counted(code: &str, n: i64, last: i64) -> Counted {
+        Counted {
+            code: Code::parse(code).expect("a valid code"),
+            n,
+            last,
+        }
+    }
+
+    #[test]
+    fn repeated_codes_are_summed_and_sorted() {
+        let hits = [
+            counted("bbbbbb", 2, 10),
+            counted("aaaaaa", 1, 5),
+            counted("bbbbbb", 3, 7),
+        ];
+        let batches = by_code(&hits);
+        assert_eq!(batches.len(), 1);
+        let got: Vec<_> = batches[0].iter().map(|(c, v)| (*c, *v)).collect();
+        assert_eq!(got, [("aaaaaa", (1, 5)), ("bbbbbb", (5, 10))]);
+    }
+
+    #[test]
+    fn large_flushes_are_split_and_nothing_is_lost() {
+        let hits: Vec<Counted> = (0..2500)
+            .map(|i| counted(&format!("c{i:06}"), 1, i))
+            .collect();
+        let batches = by_code(&hits);
+        assert_eq!(
+            batches.iter().map(BTreeMap::len).collect::<Vec<_>>(),
+            [1000, 1000, 500]
+        );
+        assert!(by_code(&[]).is_empty());
+    }
 }

@@ -114,8 +114,8 @@ impl Store for MySqlStore {
 
     async fn add_hits(&self, hits: &[Counted]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(classify)?;
-        for c in hits {
-            hits::add::<sqlx::MySql>(&mut tx, c.code.as_str(), c.n, c.last)
+        for batch in hits::by_code(hits) {
+            hits::add::<sqlx::MySql>(&mut tx, &batch)
                 .await
                 .map_err(classify)?;
         }

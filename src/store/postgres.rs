@@ -119,14 +119,9 @@ impl Store for PostgresStore {
     }
 
     async fn add_hits(&self, hits: &[Counted]) -> StoreResult<()> {
-        // In code order, so two instances flushing at once never deadlock.
-        let mut sorted: Vec<&Counted> = hits.iter().collect();
-        sorted.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
         let mut tx = self.pool.begin().await.map_err(classify)?;
-        for c in sorted {
-            hits::add::<Pg>(&mut tx, c.code.as_str(), c.n, c.last)
-                .await
-                .map_err(classify)?;
+        for batch in hits::by_code(hits) {
+            hits::add::<Pg>(&mut tx, &batch).await.map_err(classify)?;
         }
         tx.commit().await.map_err(classify)
     }

@@ -69,8 +69,8 @@ pub(super) async fn add_hits(
     conn: &mut SqliteConnection,
     counted: &[Counted],
 ) -> sqlx::Result<bool> {
-    for c in counted {
-        hits::add::<sqlx::Sqlite>(conn, c.code.as_str(), c.n, c.last).await?;
+    for batch in hits::by_code(counted) {
+        hits::add::<sqlx::Sqlite>(conn, &batch).await?;
     }
     Ok(true)
 }
