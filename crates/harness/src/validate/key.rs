@@ -5,7 +5,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::fields::Fields;
-use super::{error, json_content_type, status, timestamp};
+use super::{error, json_content_type, listing, status, timestamp};
 use crate::apikey::{self, ApiKey};
 use crate::check::Failure;
 use crate::endpoints::key_path;
@@ -153,17 +153,7 @@ pub fn created_key(view: &ResponseView, name: &str, role: &str) -> Result<NewKey
 
 /// `GET /api/v1/keys`: 200 `{"items":[key...]}`, oldest first, no secrets.
 pub fn key_list(view: &ResponseView) -> Result<Vec<KeyItem>, Failure> {
-    status(view, 200)?;
-    json_content_type(view)?;
-    let body = view.json()?;
-    let items = body
-        .get("items")
-        .and_then(Value::as_array)
-        .ok_or_else(|| Failure::new("key list is {\"items\":[...]}", format!("got {body}")))?;
-    let items = items
-        .iter()
-        .map(listed_key)
-        .collect::<Result<Vec<_>, _>>()?;
+    let (_, items) = listing(view, "key list is {\"items\":[...]}", listed_key)?;
     for pair in items.windows(2) {
         ensure!(
             pair[0].created_at <= pair[1].created_at,

@@ -6,7 +6,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::fields::Fields;
-use super::{json_content_type, status};
+use super::{json_content_type, listing, status};
 use crate::check::Failure;
 use crate::endpoints::link_path;
 use crate::ensure;
@@ -189,14 +189,7 @@ pub fn redirect(view: &ResponseView, url: &str) -> Result<(), Failure> {
 /// One page: `{"items":[link...],"next_cursor":string|null}`, at most `limit`
 /// items, newest first within the page.
 pub fn page(view: &ResponseView, limit: usize) -> Result<Page, Failure> {
-    status(view, 200)?;
-    json_content_type(view)?;
-    let body = view.json()?;
-    let items = body
-        .get("items")
-        .and_then(Value::as_array)
-        .ok_or_else(|| Failure::new("page has an items array", format!("body {body}")))?;
-    let items = items.iter().map(link).collect::<Result<Vec<_>, _>>()?;
+    let (body, items) = listing(view, "page has an items array", link)?;
     ensure!(
         items.len() <= limit,
         "a page holds at most `limit` items",

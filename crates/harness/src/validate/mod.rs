@@ -17,6 +17,7 @@ pub use link::{
     timestamp, Link, Page, Stats,
 };
 pub use ops::{health, openapi, openapi_operations, prometheus_text};
+use response::listing;
 pub use response::{error, json_content_type, method_not_allowed, no_content, request_id, status};
 
 /// The reserved codes of the contract; case-insensitive.

@@ -138,6 +138,26 @@ pub fn method_not_allowed(view: &ResponseView, methods: &[&str]) -> Result<(), F
     Ok(())
 }
 
+/// A 200 JSON listing, `{"items":[...], ...}`: the whole body, and each item
+/// as `item` reads it. `rule` names the listing's shape in a failure.
+pub(crate) fn listing<T>(
+    view: &ResponseView,
+    rule: &'static str,
+    item: impl Fn(&Value) -> Result<T, Failure>,
+) -> Result<(Value, Vec<T>), Failure> {
+    status(view, 200)?;
+    json_content_type(view)?;
+    let body = view.json()?;
+    let items = body
+        .get("items")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Failure::new(rule, format!("body {body}")))?
+        .iter()
+        .map(item)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((body, items))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
