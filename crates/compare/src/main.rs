@@ -33,7 +33,7 @@ struct Cli {
     /// Repetitions of every cell [default: 3; --quick: 1].
     #[arg(long)]
     reps: Option<usize>,
-    /// Measured seconds per cell [default: 10s, so the default 60 cells take about 20 minutes on 2 cores; --quick: 3s].
+    /// Measured seconds per cell [default: 10s, so the default 84 cells take about 26 minutes on 2 cores; --quick: 3s].
     #[arg(long)]
     run_time: Option<String>,
     /// Unmeasured warm-up per cell with the same plan [default: 3s; --quick: 1s].

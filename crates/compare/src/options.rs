@@ -20,7 +20,7 @@ pub struct Options {
     pub users: Option<Vec<usize>>,
     /// Repetitions of every cell [3; quick: 1].
     pub reps: Option<usize>,
-    /// Measured time per cell [10 s, so the default 60 cells take about 20
+    /// Measured time per cell [10 s, so the default 84 cells take about 26
     /// minutes on 2 cores; quick: 3 s]. Goose counts whole seconds.
     pub run_time: Option<Duration>,
     /// Unmeasured warm-up per cell [3 s; quick: 1 s]; zero skips it.
