@@ -8,8 +8,14 @@ cache_key() {
 
 cmd_build() {
     need_root
+    mkdir -p "$CACHE"
+    # Clones share the cache: one builds it at a time, the others then find
+    # it current.
+    exec {lock}> "$CACHE.lock"
+    flock -w 1800 "$lock" || die "waited 30 min for $CACHE.lock"
     build_site_rootfs
     build_floor_rootfs
+    exec {lock}>&-
 }
 
 build_site_rootfs() {

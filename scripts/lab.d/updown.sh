@@ -14,7 +14,7 @@ check_free_space() {
 cmd_up() {
     need_root
     need_packages systemd-container openssh-client iproute2 util-linux python3
-    [ -e "$NS" ] && die "lab namespace $NETNS exists already (scripts/lab down first)"
+    netns_reclaim "$NETNS" || die "lab namespace $NETNS is in use (scripts/lab down first)"
     check_free_space
     cmd_build
     local t0=$SECONDS h
