@@ -105,27 +105,41 @@ async fn keys_on_mysql_leave_no_secret_in_the_table() {
     let pool = MySqlPool::connect(&url).await.unwrap();
     let store = MySqlStore::new(pool.clone()).await.unwrap();
     let admin = exercise(&store).await;
-    let raw = admin.reveal();
-    let secret = secret_of(&raw).to_owned();
-    // Every column of every row, as text: neither the key nor its secret.
+    // Every column of every row, as text.
     let rows: Vec<(String, String, String, String, i64, Option<i64>)> = sqlx::query_as(
         "SELECT id, name, role, HEX(secret_sha256), created_at, revoked_at FROM api_keys",
     )
     .fetch_all(&pool)
     .await
     .unwrap();
-    assert_eq!(rows.len(), 2);
-    let dump = format!("{rows:?}");
-    assert!(!dump.contains(&secret) && !dump.contains(&raw), "{dump}");
     let stored: Vec<Vec<u8>> =
         sqlx::query_scalar("SELECT secret_sha256 FROM api_keys WHERE id = ?")
             .bind(admin.id.as_str())
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_eq!(stored, [admin.secret.hash().to_vec()]);
-    assert!(!String::from_utf8_lossy(&stored[0]).contains(&secret));
+    assert_key_table_keeps_no_secret(&admin, &format!("{rows:?}"), rows.len(), &stored);
     store.close().await;
+}
+
+/// What a key table may hold after `exercise`: two rows, none of whose
+/// columns (`rows_dump`, every column as text) shows the admin key or its
+/// secret, and the secret's hash as the admin row's `stored` bytes.
+pub(crate) fn assert_key_table_keeps_no_secret(
+    admin: &ApiKey,
+    rows_dump: &str,
+    rows: usize,
+    stored: &[Vec<u8>],
+) {
+    let raw = admin.reveal();
+    let secret = secret_of(&raw);
+    assert_eq!(rows, 2);
+    assert!(
+        !rows_dump.contains(secret) && !rows_dump.contains(raw.as_str()),
+        "{rows_dump}"
+    );
+    assert_eq!(stored, [admin.secret.hash().to_vec()]);
+    assert!(!String::from_utf8_lossy(&stored[0]).contains(secret));
 }
 
 /// A migrator holding only the migrations of the previous release (0001),
