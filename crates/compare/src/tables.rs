@@ -22,7 +22,7 @@ pub fn by_backend(r: &Report) -> Table {
     ])
     .caption("By backend and concurrency")
     .note(format!(
-        "Medians over the repetitions, min–max in brackets. ⚠ marks a req/s spread over {SPREAD_FLAG_PCT:.0}% of the median. CPU-ms/req is the server's (+ mariadbd's) CPU time over the measured run divided by the requests it served; RSS is the peak (VmHWM)."
+        "Medians over the repetitions, min–max in brackets. ⚠ marks a req/s spread over {SPREAD_FLAG_PCT:.0}% of the median. CPU-ms/req is the server's (+ the database server's: mariadbd, or PostgreSQL's processes) CPU time over the measured run divided by the requests it served; RSS is the peak (VmHWM)."
     ));
     for a in &r.aggregates {
         t.push(vec![
@@ -84,7 +84,7 @@ pub fn cells(r: &Report) -> Table {
         text("hits"),
         num("server CPU-ms/req"),
         num("server RSS MiB"),
-        num("mariadbd CPU-ms/req"),
+        num("database CPU-ms/req"),
         num("load 1m"),
         text("goose JSON"),
     ])
