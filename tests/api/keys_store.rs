@@ -118,22 +118,22 @@ async fn keys_on_mysql_leave_no_secret_in_the_table() {
             .fetch_all(&pool)
             .await
             .unwrap();
-    assert_key_table_keeps_no_secret(&admin, &format!("{rows:?}"), rows.len(), &stored);
+    assert_key_table_keeps_no_secret(&admin, &rows, &stored);
     store.close().await;
 }
 
 /// What a key table may hold after `exercise`: two rows, none of whose
-/// columns (`rows_dump`, every column as text) shows the admin key or its
-/// secret, and the secret's hash as the admin row's `stored` bytes.
-pub(crate) fn assert_key_table_keeps_no_secret(
+/// columns (every column read as text) shows the admin key or its secret,
+/// and the secret's hash as the admin row's `stored` bytes.
+pub(crate) fn assert_key_table_keeps_no_secret<Row: std::fmt::Debug>(
     admin: &ApiKey,
-    rows_dump: &str,
-    rows: usize,
+    rows: &[Row],
     stored: &[Vec<u8>],
 ) {
     let raw = admin.reveal();
     let secret = secret_of(&raw);
-    assert_eq!(rows, 2);
+    assert_eq!(rows.len(), 2);
+    let rows_dump = format!("{rows:?}");
     assert!(
         !rows_dump.contains(secret) && !rows_dump.contains(raw.as_str()),
         "{rows_dump}"
