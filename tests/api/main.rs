@@ -26,6 +26,7 @@ mod lifecycle;
 mod load_auth;
 mod load_backends;
 mod load_discrimination;
+mod load_merge;
 mod load_prometheus;
 mod openapi;
 mod outage;

@@ -18,6 +18,9 @@
 //!   flattened `GooseConfiguration`; the threshold shorthands.
 //! - [`reconcile`], [`summary`]: hits before/after, and the run's
 //!   [`LoadSummary`].
+//! - [`start`], [`merge`]: load from several hosts — started together
+//!   (`--start-at`), each a `--merge-part`, merged into one report with one
+//!   reconciliation (`shortlink-load-merge`).
 //! - [`server_side`]: with `--prometheus`, the server's figures for the
 //!   run's window, beside the client's.
 //!
@@ -28,11 +31,13 @@
 pub mod check;
 pub mod config;
 pub mod keys;
+pub mod merge;
 pub mod personas;
 pub mod reconcile;
 pub mod scenarios;
 pub mod server_side;
 pub mod session;
+pub mod start;
 pub mod summary;
 
 use anyhow::{anyhow, bail, Context};
@@ -41,7 +46,7 @@ use shortlink_harness::endpoints;
 
 pub use config::{LoadConfig, Mix};
 pub use goose::threshold::ThresholdResult;
-pub use summary::{EndpointStats, LoadSummary, Reconciliation};
+pub use summary::{EndpointStats, LoadSummary, MergePart, Reconciliation};
 
 use crate::config::goose_detail;
 use crate::session::{Access, Shared};
@@ -77,7 +82,7 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
             None => Vec::new(),
         },
     };
-    let hits_before = match config.reconcile {
+    let hits_before = match config.reads_hits() {
         true => Some(reconcile::total_hits(&target).await?),
         false => None,
     };
@@ -115,6 +120,9 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
         Some(p) => server_side::mark(p).await,
         None => server_side::prometheus::now(),
     };
+    if let Some(start_at) = config.start_at {
+        start::wait_until(start_at).await?;
+    }
     let metrics = match attack.execute().await {
         Ok(metrics) => metrics,
         // A --threshold failed: goose has written its reports, and the
@@ -132,6 +140,7 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
     };
 
     let reconciliation = match hits_before {
+        Some(_) if config.merge_part => None,
         Some(before) => {
             let after = reconcile::settled_hits(&target).await?;
             let redirects_ok = shared.redirects_ok();
@@ -146,7 +155,19 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
         }
         None => None,
     };
-    let (links_cleaned_up, _) = reconcile::delete_links(&target, &shared.hot_links()).await;
+    // A part of a merged run keeps its hot links: their hits are in the
+    // total the merge reads once every host is done, and it deletes them.
+    let hot_codes = shared.hot_links().into_iter().map(|l| l.code).collect();
+    let (links_cleaned_up, merge_part) = match (config.merge_part, hits_before) {
+        (true, Some(hits_before)) => (
+            0,
+            Some(MergePart {
+                hits_before,
+                hot_links: hot_codes,
+            }),
+        ),
+        _ => (reconcile::delete_links(&target, &hot_codes).await.0, None),
+    };
     keys::revoke_leftovers(&shared).await;
     let (author_keys_created, author_keys_revoked) = shared.author_key_counts();
 
@@ -184,6 +205,7 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
             _ => None,
         },
         server_side: server_side.and_then(Result::ok),
+        merge_part,
         report_files,
     };
     if let Some(server) = &summary.server_side {

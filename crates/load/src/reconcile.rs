@@ -10,7 +10,6 @@ use shortlink_harness::endpoints::{link_path, STATS};
 use shortlink_harness::{validate, Request, Target, TargetConfig};
 
 use crate::config::LoadConfig;
-use crate::session::KnownLink;
 
 /// The run's admin client: the harness's, which never follows redirects,
 /// times out, presents the admin key under `/api/v1` and trusts `--ca-cert`.
@@ -63,10 +62,10 @@ async fn read_stats(target: &Target) -> anyhow::Result<(u64, Option<Duration>)> 
 /// Deletes the run's hot links: after the hits were read, because total
 /// hits is a sum over existing links and a deletion lowers it. Bounded: one
 /// request per link; a failure is counted, not retried.
-pub async fn delete_links(target: &Target, links: &[KnownLink]) -> (u64, u64) {
+pub async fn delete_links(target: &Target, codes: &[String]) -> (u64, u64) {
     let (mut deleted, mut failed) = (0, 0);
-    for link in links {
-        let req = Request::delete(link_path(&link.code));
+    for code in codes {
+        let req = Request::delete(link_path(code));
         match target.send(req).await {
             Ok(view) if validate::no_content(&view).is_ok() => deleted += 1,
             _ => failed += 1,

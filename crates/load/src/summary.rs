@@ -39,6 +39,15 @@ pub struct Reconciliation {
     pub matched: bool,
 }
 
+/// What a `--merge-part` run leaves for the merge: the hits before its
+/// start and its hot links, kept for the merge to delete after reading the
+/// hits once every host is done.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MergePart {
+    pub hits_before: u64,
+    pub hot_links: Vec<String>,
+}
+
 /// Everything one run produced. `shortlink-load --summary-json FILE` writes it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LoadSummary {
@@ -81,6 +90,10 @@ pub struct LoadSummary {
     pub author_keys_created: u64,
     #[serde(default)]
     pub author_keys_revoked: u64,
+    /// With `--merge-part`: what the merge reconciles with. Absent from
+    /// other runs' summaries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_part: Option<MergePart>,
     /// Every `--report-file` goose wrote.
     pub report_files: Vec<String>,
     /// The `.json` one among them: goose's full metrics, for tools that want
@@ -156,9 +169,19 @@ impl LoadSummary {
                     if r.matched { "MATCH" } else { "MISMATCH" }
                 );
             }
-            None => {
-                let _ = writeln!(out, "hit reconciliation: skipped (--no-reconcile)");
-            }
+            None => match &self.merge_part {
+                Some(part) => {
+                    let _ = writeln!(
+                        out,
+                        "hit reconciliation: left to shortlink-load-merge (hits before {}, {} hot links kept)",
+                        part.hits_before,
+                        part.hot_links.len()
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "hit reconciliation: skipped (--no-reconcile)");
+                }
+            },
         }
         if let Some(server) = &self.server_side {
             out.push_str(&render::text(server, &self.endpoints));
@@ -221,7 +244,7 @@ pub fn endpoint_stats(
 /// row and its thresholds (goose's own sum, `RequestTotals` in
 /// src/metrics/common.rs, is crate-private): the buckets' counts added, the
 /// fastest and slowest of all, the totals summed.
-fn all_times<'a>(
+pub(crate) fn all_times<'a>(
     each: impl Iterator<Item = &'a GooseRequestMetricTimingData> + Clone,
 ) -> GooseRequestMetricTimingData {
     let mut all = GooseRequestMetricTimingData {
@@ -246,7 +269,7 @@ fn all_times<'a>(
 /// rank round(n × p), timed as the middle of its histogram bucket and kept
 /// between the fastest and slowest time, the first and last rank exactly
 /// those; so they equal what goose's tables print and its thresholds judge.
-fn stats(
+pub(crate) fn stats(
     name: &str,
     ok: u64,
     failed: u64,

@@ -72,6 +72,16 @@ pub struct LoadConfig {
     /// hits (an instance that others use too cannot reconcile)
     #[arg(long = "no-reconcile", action = ArgAction::SetFalse, help_heading = OWN)]
     pub reconcile: bool,
+    /// One of several load hosts of one run, reconciled together by
+    /// shortlink-load-merge: read the hits before the start, keep the hot
+    /// links (their hits count until every host is done) and write both into
+    /// --summary-json instead of reconciling; needs a goose JSON --report-file
+    #[arg(long = "merge-part", help_heading = OWN)]
+    pub merge_part: bool,
+    /// Start the users at this Unix time (seconds), once the set-up is done:
+    /// load hosts given the same time start together (their clocks in sync)
+    #[arg(long = "start-at", value_name = "UNIX_SECONDS", help_heading = OWN)]
+    pub start_at: Option<u64>,
     /// The weighted mix, or GET /healthz only (to measure the loader)
     #[arg(long, value_enum, value_name = "MIX", default_value_t = Mix::Shortlink, help_heading = OWN)]
     pub mix: Mix,
@@ -196,6 +206,8 @@ impl LoadConfig {
     pub fn new(host: &str) -> Self {
         let empty = Self {
             reconcile: true,
+            merge_part: false,
+            start_at: None,
             mix: Mix::Shortlink,
             hot_links_per_user: 10,
             summary_json: None,
@@ -256,10 +268,22 @@ impl LoadConfig {
         self
     }
 
+    /// Makes this run one part of a merged run, as `--merge-part` does.
+    pub fn merge_part(mut self) -> Self {
+        self.merge_part = true;
+        self
+    }
+
     /// Whether the run calls `/api/v1`: the shortlink mix does, and so does
-    /// the hit reconciliation (`/api/v1/stats`).
+    /// the hit reconciliation (`/api/v1/stats`), here or in the merge.
     pub fn needs_key(&self) -> bool {
-        self.mix == Mix::Shortlink || self.reconcile
+        self.mix == Mix::Shortlink || self.reconcile || self.merge_part
+    }
+
+    /// Whether the hits are read before the run: to reconcile them here or
+    /// in the merge.
+    pub(crate) fn reads_hits(&self) -> bool {
+        self.reconcile || self.merge_part
     }
 
     /// Parses a command line (without the program name). `--help` is an
@@ -316,6 +340,14 @@ impl LoadConfig {
                     self.mix.name(),
                     names.join(", ")
                 );
+            }
+        }
+        if self.merge_part {
+            if self.summary_json.is_none() {
+                bail!("--merge-part writes what the merge needs into --summary-json FILE: add it");
+            }
+            if !self.goose.report_file.iter().any(|f| f.ends_with(".json")) {
+                bail!("--merge-part: the merge reads goose's JSON report (its latency histograms): add --report-file FILE.json");
             }
         }
         if self.needs_key() && self.api_key.is_none() {
