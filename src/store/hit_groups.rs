@@ -9,12 +9,17 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::domain::Code;
 use crate::store::hits::Pending;
-use crate::store::{classify, Hit, StoreError, StoreResult};
+use crate::store::{classify, is_conflict, Hit, StoreError, StoreResult};
 
 /// Redirects waiting at most per group, as in SQLite's writer.
 const MAX_GROUP: usize = 256;
 /// Redirects queued beyond this wait to be queued.
 const QUEUE: usize = 1024;
+/// Times a group the database rolled back for a conflict is counted again
+/// before its redirects get a 503. Conflicts are rare on one writer; on a
+/// Galera cluster written through several nodes, a hot link's row meets
+/// itself on every node (NOTES.md has the measurement).
+const CONFLICT_RETRIES: usize = 3;
 
 type Reply = oneshot::Sender<StoreResult<Hit>>;
 
@@ -62,7 +67,7 @@ async fn run(counter: impl CountGroup, mut queue: mpsc::Receiver<(Pending, Reply
             continue;
         }
         let (pending, replies): (Vec<Pending>, Vec<Reply>) = jobs.drain(..).unzip();
-        match counter.count_group(&pending).await {
+        match count_retrying(&counter, &pending).await {
             Ok(hits) => {
                 for (reply, hit) in replies.into_iter().zip(hits) {
                     let _ = reply.send(Ok(hit));
@@ -75,6 +80,23 @@ async fn run(counter: impl CountGroup, mut queue: mpsc::Receiver<(Pending, Reply
                     let _ = reply.send(Err(e.copy()));
                 }
             }
+        }
+    }
+}
+
+/// Counts a group, again when the database rolled it back for a conflict:
+/// a rolled-back group counted nothing, so no hit is counted twice. Any
+/// other error (a connection lost during COMMIT leaves the outcome unknown)
+/// is the group's answer.
+async fn count_retrying(counter: &impl CountGroup, pending: &[Pending]) -> sqlx::Result<Vec<Hit>> {
+    let mut conflicts = 0;
+    loop {
+        match counter.count_group(pending).await {
+            Err(e) if is_conflict(&e) && conflicts < CONFLICT_RETRIES => {
+                conflicts += 1;
+                tracing::debug!(error = %e, conflicts, "hit group rolled back for a conflict; counting it again");
+            }
+            other => return other,
         }
     }
 }

@@ -246,12 +246,14 @@ fn is_transient(db: &dyn sqlx::error::DatabaseError) -> bool {
         return pg_transient(pg.code());
     }
     if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
-        // 1040 too many connections, 1053 shutdown in progress, 1205 lock wait
-        // timeout, 1213 deadlock, 1290 read-only, 1927 connection killed,
-        // 2006/2013 server gone away / lost connection.
+        // 1040 too many connections, 1047 a Galera node not ready (not in
+        // the primary component, or still joining), 1053 shutdown in
+        // progress, 1205 lock wait timeout, 1213 deadlock (Galera's
+        // certification failures too), 1290 read-only, 1927 connection
+        // killed, 2006/2013 server gone away / lost connection.
         return matches!(
             my.number(),
-            1040 | 1053 | 1205 | 1213 | 1290 | 1927 | 2006 | 2013
+            1040 | 1047 | 1053 | 1205 | 1213 | 1290 | 1927 | 2006 | 2013
         );
     }
     if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
@@ -262,6 +264,22 @@ fn is_transient(db: &dyn sqlx::error::DatabaseError) -> bool {
             .and_then(|c| c.parse::<i32>().ok())
             .map(|c| c & 0xff);
         return matches!(primary, Some(5 | 6 | 8 | 10 | 13 | 14));
+    }
+    false
+}
+
+/// Whether the database rolled the whole transaction back for meeting
+/// another one (a deadlock, a Galera certification failure, a PostgreSQL
+/// serialization failure): it changed nothing, so running it again is safe.
+pub(crate) fn is_conflict(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = e else {
+        return false;
+    };
+    if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return my.number() == 1213;
+    }
+    if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        return matches!(pg.code(), "40001" | "40P01");
     }
     false
 }

@@ -12,6 +12,7 @@ mod auth;
 mod consistency;
 mod docs_api;
 mod durability;
+mod galera;
 mod harness_auth_cleanup;
 mod harness_auth_discrimination;
 mod harness_auth_output;

@@ -9,8 +9,13 @@
 //! - [`mariadb`]: a MariaDB server on a temporary datadir and a free port,
 //!   whose datadirs are swept once the process that made them is gone.
 //! - [`postgres`]: the same for PostgreSQL (`postgres::Instance`).
+//! - [`galera`]: a MariaDB Galera cluster of such servers on loopback.
+//! - [`haproxy`]: an HAProxy sending MySQL traffic to one Galera node at a
+//!   time.
 
 pub mod fd_limit;
+pub mod galera;
+pub mod haproxy;
 pub mod mariadb;
 pub mod port;
 pub mod postgres;

@@ -32,30 +32,7 @@ impl Instance {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        let install = Command::new("mariadb-install-db")
-            .arg("--no-defaults")
-            .arg(format!("--datadir={}", data.display()))
-            .args([
-                "--skip-test-db",
-                "--user=root",
-                "--auth-root-authentication-method=normal",
-                // Without it the script refuses a host whose name does not
-                // resolve (a container without /etc/hosts); this server is
-                // reached on 127.0.0.1 only, so host-name grants are moot.
-                "--force",
-            ])
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot run mariadb-install-db: {e}; {INSTALL_HINT}"))?;
-        if !install.status.success() {
-            let said = String::from_utf8_lossy(&install.stderr).to_string()
-                + &String::from_utf8_lossy(&install.stdout);
-            return Err(format!(
-                "mariadb-install-db failed ({}): {}",
-                install.status,
-                said.trim()
-            ));
-        }
+        install_db(&data)?;
         let port = free_port().map_err(|e| format!("no free port: {e}"))?;
         Ok(Instance {
             dir,
@@ -126,6 +103,36 @@ impl Drop for Instance {
     }
 }
 
+/// A datadir for a server reached on 127.0.0.1 only, root without a
+/// password.
+pub(crate) fn install_db(data: &Path) -> Result<(), String> {
+    let install = Command::new("mariadb-install-db")
+        .arg("--no-defaults")
+        .arg(format!("--datadir={}", data.display()))
+        .args([
+            "--skip-test-db",
+            "--user=root",
+            "--auth-root-authentication-method=normal",
+            // Without it the script refuses a host whose name does not
+            // resolve (a container without /etc/hosts); this server is
+            // reached on 127.0.0.1 only, so host-name grants are moot.
+            "--force",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run mariadb-install-db: {e}; {INSTALL_HINT}"))?;
+    if install.status.success() {
+        return Ok(());
+    }
+    let said = String::from_utf8_lossy(&install.stderr).to_string()
+        + &String::from_utf8_lossy(&install.stdout);
+    Err(format!(
+        "mariadb-install-db failed ({}): {}",
+        install.status,
+        said.trim()
+    ))
+}
+
 /// `<tmp>/<group>`, with the datadirs of dead processes removed.
 pub(crate) fn state_root(group: &str) -> PathBuf {
     let root = std::env::temp_dir().join(group);
@@ -146,7 +153,7 @@ pub(crate) fn state_root(group: &str) -> PathBuf {
     root
 }
 
-fn mariadbd_path() -> PathBuf {
+pub(crate) fn mariadbd_path() -> PathBuf {
     ["/usr/sbin/mariadbd", "/usr/sbin/mysqld"]
         .iter()
         .map(PathBuf::from)
@@ -156,7 +163,7 @@ fn mariadbd_path() -> PathBuf {
 
 /// Ready when the server sends its handshake greeting over TCP. Plain std
 /// I/O: callers may be inside an async runtime or not.
-fn wait_ready(port: u16, dir: &Path) -> Result<(), String> {
+pub(crate) fn wait_ready(port: u16, dir: &Path) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let greeted = TcpStream::connect(("127.0.0.1", port)).and_then(|mut s| {

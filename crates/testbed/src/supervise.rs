@@ -104,6 +104,23 @@ impl Supervised {
     }
 }
 
+impl Supervised {
+    /// SIGKILL, as a crash: no shutdown of its own. Waits (bounded) for the
+    /// exit.
+    pub fn kill(&mut self) -> Result<(), String> {
+        if self.stopped || self.has_exited() {
+            self.stopped = true;
+            return Ok(());
+        }
+        self.stopped = true;
+        unsafe { libc::kill(self.pid as i32, libc::SIGKILL) };
+        match self.wait_exit(Duration::from_secs(10)) {
+            true => Ok(()),
+            false => Err(format!("{} (pid {}) survived SIGKILL", self.name, self.pid)),
+        }
+    }
+}
+
 impl Drop for Supervised {
     fn drop(&mut self) {
         let _ = self.stop(Duration::from_secs(30));
