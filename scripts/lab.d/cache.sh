@@ -8,7 +8,8 @@ cache_key() {
 
 cmd_build() {
     need_root
-    mkdir -p "$CACHE"
+    # $LAB_DIR holds the build's log: a fresh clone has no target/ yet.
+    mkdir -p "$CACHE" "$LAB_DIR"
     # Clones share the cache: one builds it at a time, the others then find
     # it current.
     exec {lock}> "$CACHE.lock"
