@@ -301,13 +301,15 @@ pub(crate) fn stats(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     //! The aggregate adds endpoints as goose does, and percentiles follow
     //! goose's rule (times under 128 µs have buckets of their own, so the
     //! expected values are exact).
     use super::*;
 
-    fn times(samples: &[(u64, usize)]) -> GooseRequestMetricTimingData {
+    /// Timing data of `samples` (time in µs, count), fastest first; the
+    /// merge's tests use it too.
+    pub(crate) fn times(samples: &[(u64, usize)]) -> GooseRequestMetricTimingData {
         GooseRequestMetricTimingData {
             times_us: samples.iter().copied().collect(),
             minimum_time_us: samples.first().map_or(0, |s| s.0),

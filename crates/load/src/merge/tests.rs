@@ -2,22 +2,13 @@
 //! are 10 µs and 100 µs have a merged p50 that is one of the recorded
 //! times, not 55 µs. Times under 128 µs have buckets of their own in goose,
 //! so the expected values are exact.
-use goose::metrics::{GooseRequestMetricAggregate, GooseRequestMetricTimingData};
+use goose::metrics::GooseRequestMetricAggregate;
 use serde_json::json;
 
 use super::*;
+use crate::summary::tests::times;
 
 const REDIRECT: &str = "GET /{code}";
-
-fn times(samples: &[(u64, usize)]) -> GooseRequestMetricTimingData {
-    GooseRequestMetricTimingData {
-        times_us: samples.iter().copied().collect(),
-        minimum_time_us: samples.first().map_or(0, |s| s.0),
-        maximum_time_us: samples.last().map_or(0, |s| s.0),
-        total_time_us: samples.iter().map(|(t, n)| t * *n as u64).sum(),
-        counter: samples.iter().map(|s| s.1).sum(),
-    }
-}
 
 /// A host's run from `start` to `end` (seconds after 10:00) whose redirects
 /// took `samples`, `failed` of them failures.
