@@ -116,11 +116,14 @@ merged_load_run() {
     ansible_env
     if in_ns timeout 300 ansible-playbook -i "$REPO/ansible/inventories/lab/hosts.yml" \
         "$REPO/ansible/loadtest.yml" -e loadgen_run_time=10s -e loadgen_users=6 \
-        -e loadgen_start_delay=10 -e "loadgen_extra_args=--max-error-rate 0" \
+        -e loadgen_start_delay=10 -e "loadgen_extra_args='--max-error-rate 0'" \
         -e "loadgen_fetch_dest=$STATE/reports/" > "$log" 2>&1 \
         && merged=$(find "$STATE/reports" -path '*/merged-*/merged.json' | head -1) && [ -n "$merged" ]; then
-        t_result PASS "merged load run (loadtest.yml), one reconciliation" \
-            "$(grep -o 'hit reconciliation: [^"]*' "$log" | tail -1)"
+        t_result PASS "merged load run (loadtest.yml), one reconciliation" "$(python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))["merged"]
+r = m["reconciliation"]
+print("{} requests, {} redirects = hits +{}".format(m["requests"], r["redirects_ok"], r["hits_delta"]))' "$merged")"
     else
         t_result FAIL "merged load run (loadtest.yml), one reconciliation" "see $log"
     fi
