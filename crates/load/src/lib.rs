@@ -71,7 +71,7 @@ pub async fn run(config: LoadConfig) -> anyhow::Result<LoadSummary> {
         bail!("--no-metrics leaves no redirects to reconcile with the hits; add --no-reconcile");
     }
     let report_files = goose_config.report_file.clone();
-    let target = reconcile::target(&host, &config)?;
+    let target = reconcile::target(&host, config.api_key.as_ref(), config.ca_cert.as_deref())?;
     if config.needs_key() {
         target.check_admin_key().await.map_err(|e| anyhow!(e))?;
     }

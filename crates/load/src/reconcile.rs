@@ -3,20 +3,24 @@
 //! `/api/v1/stats` before and after the run, and the deletion of the run's
 //! hot links, whoever made them, once the hits have been read.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
 use shortlink_harness::endpoints::{link_path, STATS};
-use shortlink_harness::{validate, Request, Target, TargetConfig};
+use shortlink_harness::{validate, ApiKey, Request, Target, TargetConfig};
 
-use crate::config::LoadConfig;
-
-/// The run's admin client: the harness's, which never follows redirects,
-/// times out, presents the admin key under `/api/v1` and trusts `--ca-cert`.
-pub fn target(host: &str, config: &LoadConfig) -> anyhow::Result<Target> {
+/// The admin client of a run or of a merge: the harness's, which never
+/// follows redirects, times out, presents the admin key under `/api/v1` and
+/// trusts `--ca-cert`.
+pub fn target(
+    host: &str,
+    api_key: Option<&ApiKey>,
+    ca_cert: Option<&Path>,
+) -> anyhow::Result<Target> {
     let mut access = TargetConfig::new(Duration::from_secs(10));
-    access.api_key = config.api_key.clone();
-    access.ca_cert = config.ca_cert.clone();
+    access.api_key = api_key.cloned();
+    access.ca_cert = ca_cert.map(Path::to_path_buf);
     Target::connect(host, &access)
 }
 

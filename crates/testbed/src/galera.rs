@@ -172,7 +172,8 @@ impl Cluster {
         self.nodes[i].running = Some(running);
         let node = &self.nodes[i];
         // A joiner opens its client port once its state transfer is done.
-        wait_ready(node.client, &node.dir).map_err(|e| format!("node {i}: {e}"))?;
+        wait_ready(node.client, "mariadbd", Some(&node.dir.join("error.log")))
+            .map_err(|e| format!("node {i}: {e}"))?;
         self.wait_synced(i)
     }
 

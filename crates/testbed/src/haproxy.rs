@@ -69,8 +69,9 @@ impl Proxy {
             port,
             running: Some(running),
         };
-        // Ready when a backend's greeting comes through.
-        wait_ready(port, &proxy.dir)?;
+        // Ready when a backend's greeting comes through, not merely when
+        // HAProxy listens. Its output goes nowhere: no log to show.
+        wait_ready(port, "haproxy", None)?;
         Ok(proxy)
     }
 

@@ -84,7 +84,7 @@ impl Instance {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         self.running = Some(Supervised::spawn(cmd, "mariadbd")?);
-        wait_ready(self.port, &self.dir)
+        wait_ready(self.port, "mariadbd", Some(&self.dir.join("error.log")))
     }
 
     /// SIGTERM to the server this instance started, then waits (bounded) for it to exit.
@@ -161,9 +161,11 @@ pub(crate) fn mariadbd_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("mariadbd"))
 }
 
-/// Ready when the server sends its handshake greeting over TCP. Plain std
-/// I/O: callers may be inside an async runtime or not.
-pub(crate) fn wait_ready(port: u16, dir: &Path) -> Result<(), String> {
+/// Ready when a MySQL handshake greeting arrives over TCP from `server`
+/// (mariadbd, or a proxy once a backend answers through it). Plain std I/O:
+/// callers may be inside an async runtime or not. `log`, the server's error
+/// log when it writes one, is the first thing to read on a timeout.
+pub(crate) fn wait_ready(port: u16, server: &str, log: Option<&Path>) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let greeted = TcpStream::connect(("127.0.0.1", port)).and_then(|mut s| {
@@ -175,10 +177,12 @@ pub(crate) fn wait_ready(port: u16, dir: &Path) -> Result<(), String> {
             return Ok(());
         }
         if Instant::now() > deadline {
-            let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
-            return Err(format!(
-                "mariadbd did not accept connections within 60 s; its log:\n{log}"
-            ));
+            let mut err = format!("{server} did not accept connections within 60 s");
+            if let Some(log) = log {
+                let text = std::fs::read_to_string(log).unwrap_or_default();
+                err += &format!("; its log:\n{text}");
+            }
+            return Err(err);
         }
         std::thread::sleep(Duration::from_millis(100));
     }

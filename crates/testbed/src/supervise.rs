@@ -80,11 +80,7 @@ impl Supervised {
     /// SIGTERM to this child's PID, then waits up to `grace` for it to exit;
     /// SIGKILL if it has not, and a bounded wait for that too.
     pub fn stop(&mut self, grace: Duration) -> Result<(), String> {
-        if self.stopped {
-            return Ok(());
-        }
-        self.stopped = true;
-        if self.has_exited() {
+        if !self.begin_stop() {
             return Ok(());
         }
         // The child is unreaped until the supervisor thread says so, so the
@@ -93,26 +89,35 @@ impl Supervised {
         if self.wait_exit(grace) {
             return Ok(());
         }
-        unsafe { libc::kill(self.pid as i32, libc::SIGKILL) };
-        if !self.wait_exit(Duration::from_secs(10)) {
-            return Err(format!("{} (pid {}) survived SIGKILL", self.name, self.pid));
-        }
+        self.kill_and_wait()?;
         Err(format!(
             "{} (pid {}) ignored SIGTERM for {grace:?}; killed",
             self.name, self.pid
         ))
     }
-}
 
-impl Supervised {
     /// SIGKILL, as a crash: no shutdown of its own. Waits (bounded) for the
     /// exit.
     pub fn kill(&mut self) -> Result<(), String> {
-        if self.stopped || self.has_exited() {
-            self.stopped = true;
-            return Ok(());
+        match self.begin_stop() {
+            true => self.kill_and_wait(),
+            false => Ok(()),
         }
+    }
+
+    /// Marks the child stopped, so it is signalled once whichever of
+    /// [`stop`](Self::stop), [`kill`](Self::kill) or drop comes first; true
+    /// when it still runs.
+    fn begin_stop(&mut self) -> bool {
+        let running = !self.stopped && !self.has_exited();
         self.stopped = true;
+        running
+    }
+
+    /// Bounded, so a child stuck in the kernel (D state) fails its caller
+    /// instead of hanging it.
+    fn kill_and_wait(&self) -> Result<(), String> {
+        // Unreaped until `wait_exit` says otherwise: the PID is still ours.
         unsafe { libc::kill(self.pid as i32, libc::SIGKILL) };
         match self.wait_exit(Duration::from_secs(10)) {
             true => Ok(()),

@@ -6,12 +6,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use shortlink_harness::{apikey, ApiKey, Target, TargetConfig};
-use shortlink_load::merge;
+use shortlink_harness::{apikey, ApiKey};
+use shortlink_load::{merge, reconcile};
 
 #[derive(Parser)]
 #[command(
@@ -62,24 +61,8 @@ async fn run(args: Args) -> anyhow::Result<merge::MergedReport> {
         .iter()
         .map(|p| merge::read_part(p))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let mut report = merge::combine(&parts)?;
-    let host = match args.host {
-        Some(host) => host,
-        None => {
-            let mut hosts = parts.iter().map(|p| p.summary.host.as_str());
-            let first = hosts.next().unwrap_or_default().to_string();
-            if let Some(other) = hosts.find(|h| *h != first) {
-                anyhow::bail!(
-                    "the hosts loaded {first} and {other}: say which one to reconcile with --host"
-                );
-            }
-            first
-        }
-    };
-    let mut access = TargetConfig::new(Duration::from_secs(10));
-    access.api_key = Some(args.api_key);
-    access.ca_cert = args.ca_cert;
-    let target = Target::connect(&host, &access)?;
+    let (mut report, host) = merge::combine(&parts, args.host.as_deref())?;
+    let target = reconcile::target(&host, Some(&args.api_key), args.ca_cert.as_deref())?;
     merge::reconcile(&target, &mut report, &parts).await?;
     if let Some(path) = &args.summary_json {
         let json = serde_json::to_vec_pretty(&report)?;

@@ -91,8 +91,12 @@ pub fn read_part(summary_path: &Path) -> anyhow::Result<Part> {
     })
 }
 
-/// The parts as one run, without its reconciliation ([`reconcile`] adds it).
-pub fn combine(parts: &[Part]) -> anyhow::Result<MergedReport> {
+/// The parts as one run, without its reconciliation ([`reconcile`] adds
+/// it), and the instance to reconcile it with: `host` when the caller names
+/// one, else the one every part loaded. Parts that loaded different
+/// instances (or one under two URLs) need `host`: only the caller knows
+/// which count of hits is the run's.
+pub fn combine(parts: &[Part], host: Option<&str>) -> anyhow::Result<(MergedReport, String)> {
     let Some(first) = parts.first() else {
         bail!("nothing to merge");
     };
@@ -105,6 +109,17 @@ pub fn combine(parts: &[Part]) -> anyhow::Result<MergedReport> {
             other.summary.mix
         );
     }
+    let mut hosts: Vec<&str> = parts.iter().map(|p| p.summary.host.as_str()).collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    let host = match (host, hosts.as_slice()) {
+        (Some(host), _) => host.to_string(),
+        (None, [one]) => one.to_string(),
+        (None, _) => bail!(
+            "the hosts loaded {}: say which one to reconcile with --host",
+            hosts.join(" and ")
+        ),
+    };
     let seconds = window_secs(parts);
     let mut names: BTreeMap<&str, Vec<&goose::metrics::GooseRequestMetricAggregate>> =
         BTreeMap::new();
@@ -134,8 +149,6 @@ pub fn combine(parts: &[Part]) -> anyhow::Result<MergedReport> {
     );
 
     let sum = |f: fn(&LoadSummary) -> u64| parts.iter().map(|p| f(&p.summary)).sum::<u64>();
-    let mut hosts: Vec<&str> = parts.iter().map(|p| p.summary.host.as_str()).collect();
-    hosts.dedup();
     let labelled = |p: &Part, text: &str| format!("{}: {text}", p.label);
     let merged = LoadSummary {
         host: hosts.join(", "),
@@ -194,7 +207,7 @@ pub fn combine(parts: &[Part]) -> anyhow::Result<MergedReport> {
             hits_before: p.summary.merge_part.as_ref().map_or(0, |m| m.hits_before),
         })
         .collect();
-    Ok(MergedReport { parts, merged })
+    Ok((MergedReport { parts, merged }, host))
 }
 
 /// Seconds (to the millisecond) from the first host's start to the last

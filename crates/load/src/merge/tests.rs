@@ -54,7 +54,9 @@ fn part(label: &str, start: u32, end: u32, samples: &[(u64, usize)], failed: usi
 fn percentiles_come_from_the_added_histograms() {
     let a = part("load1", 0, 10, &[(10, 90), (20, 10)], 0);
     let b = part("load2", 1, 12, &[(100, 100)], 2);
-    let report = combine(&[a, b]).expect("the merge");
+    let (report, host) = combine(&[a, b], None).expect("the merge");
+    assert_eq!(host, "http://127.0.0.1:8000");
+    assert_eq!(report.merged.host, host);
     let m = &report.merged;
     assert_eq!((m.requests, m.failures, m.users), (200, 2, 8));
     // 10:00:00 to 10:00:12: the window, not either host's own duration.
@@ -75,7 +77,32 @@ fn one_run_has_one_mix() {
     let a = part("load1", 0, 10, &[(10, 1)], 0);
     let mut b = part("load2", 0, 10, &[(10, 1)], 0);
     b.summary.mix = "healthz".to_string();
-    let err = combine(&[a, b]).expect_err("refused").to_string();
+    let err = combine(&[a, b], None).expect_err("refused").to_string();
     assert!(err.contains("one mix"), "{err}");
-    assert!(combine(&[]).is_err());
+    assert!(combine(&[], None).is_err());
+}
+
+/// Whose hits count is not the merge's to guess: parts that loaded different
+/// URLs are refused until the instance is named, and the report then lists
+/// each URL once, in order.
+#[test]
+fn parts_that_loaded_different_hosts_need_one_named() {
+    let on = |label: &str, host: &str| {
+        let mut p = part(label, 0, 10, &[(10, 1)], 0);
+        p.summary.host = host.to_string();
+        p
+    };
+    let parts = [
+        on("load1", "http://b:8000"),
+        on("load2", "http://a:8000"),
+        on("load3", "http://b:8000"),
+    ];
+    let err = combine(&parts, None).expect_err("refused").to_string();
+    assert!(
+        err.contains("http://a:8000 and http://b:8000") && err.contains("--host"),
+        "{err}"
+    );
+    let (report, host) = combine(&parts, Some("http://lb:8000")).expect("the merge");
+    assert_eq!(host, "http://lb:8000");
+    assert_eq!(report.merged.host, "http://a:8000, http://b:8000");
 }
