@@ -7,6 +7,9 @@ ansible_env() {
     export ANSIBLE_HOST_KEY_CHECKING=False
     export ANSIBLE_SSH_ARGS="-o ControlMaster=auto -o ControlPersist=60s -o ControlPath=$STATE/ssh/cm-%C -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o IdentitiesOnly=yes"
     export ANSIBLE_PIPELINING=1
+    # Seven guests and a CI run share two cores: sudo on a guest can take
+    # longer than the default 10 s to answer.
+    export ANSIBLE_TIMEOUT=30
     export ANSIBLE_FORCE_COLOR=0
     export PATH=$VENV/bin:$PATH
 }
@@ -22,7 +25,7 @@ cmd_converge() {
         || die "no ansible-playbook in $VENV/bin (bash .ci/deploy creates that venv; or set SHORTLINK_VENV)"
     local t0=$SECONDS out rc=0
     out=$STATE/logs/converge-$(date +%H%M%S).log
-    in_ns timeout 900 ansible-playbook -i "$REPO/ansible/inventories/lab/hosts.yml" \
+    in_ns timeout 900 ansible-playbook -i "$INVENTORY" \
         "$REPO/ansible/site.yml" "$@" 2>&1 | tee "$out" || rc=$?
     local recap changed=0
     recap=$(sed -n '/PLAY RECAP/,$p' "$out")
