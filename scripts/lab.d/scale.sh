@@ -186,6 +186,51 @@ scale_app_host_stopped() {
         "for i in \$(seq 60); do $REPO/scripts/lab --topology scale ssh app1 curl -fsS -o /dev/null -m 3 http://${IP[app2]}:8001/readyz && exit 0; sleep 1; done; exit 1"
 }
 
+# throughput: the same merged load run (SCALE_USERS users in all, for
+# SCALE_RUN_TIME) from 2 and 1 load hosts against 2 and 1 app hosts — one app
+# host by taking app2's instances out of nginx's upstream for the runs
+# (nginx.conf is put back byte for byte and reloaded afterwards). A
+# measurement, not a check: CI does not run it. Prints a Markdown table.
+cmd_scale_throughput() {
+    need_root
+    [ "$TOPOLOGY" = scale ] || die "throughput needs --topology scale"
+    guard_all
+    ansible_env
+    local users=${SCALE_USERS:-16} run=${SCALE_RUN_TIME:-20s} apps loads dest merged
+    local -a limit
+    echo "| app hosts | load hosts | users | requests | req/s | p50 ms | p99 ms | failures | redirects = hits |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    for apps in 2 1; do
+        if [ "$apps" = 1 ]; then
+            lab_ssh app1 "sudo cp -p /etc/nginx/nginx.conf /etc/nginx/nginx.conf.scale \
+                && sudo sed -i '/server ${IP[app2]}:/d' /etc/nginx/nginx.conf \
+                && sudo nginx -t -q && sudo systemctl reload nginx" || die "cannot take app2 out of nginx"
+        fi
+        for loads in 2 1; do
+            limit=()
+            [ "$loads" = 1 ] && limit=(--limit shortlink-load1)
+            dest=$STATE/reports/throughput-$apps-$loads/
+            in_ns timeout 300 ansible-playbook -i "$INVENTORY" "$REPO/ansible/loadtest.yml" "${limit[@]}" \
+                -e "loadgen_run_time=$run" -e "loadgen_users=$users" -e loadgen_start_delay=15 \
+                -e "loadgen_fetch_dest=$dest" > "$STATE/logs/throughput-$apps-$loads.log" 2>&1 \
+                || log "run with $apps app and $loads load host(s) failed: $STATE/logs/throughput-$apps-$loads.log"
+            merged=$(find "$dest" -path '*/merged-*/merged.json' | head -1)
+            [ -n "$merged" ] || { echo "| $apps | $loads | $users | no report | | | | | |"; continue; }
+            python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = d["merged"]
+r = m.get("reconciliation") or {}
+o = m["overall"]
+print("| {} | {} | {} | {} | {:.0f} | {:.1f} | {:.1f} | {} | {} = {} |".format(sys.argv[2], len(d["parts"]), m["users"],
+      m["requests"], m["rps"], o["p50_ms"], o["p99_ms"], m["failures"], r.get("redirects_ok"), r.get("hits_delta")))' \
+                "$merged" "$apps"
+        done
+    done
+    lab_ssh app1 "sudo mv /etc/nginx/nginx.conf.scale /etc/nginx/nginx.conf && sudo systemctl reload nginx" \
+        || die "cannot put nginx.conf back on app1"
+}
+
 # all, for the scale topology: what CI runs.
 cmd_scale_all() {
     local t0=$SECONDS
